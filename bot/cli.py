@@ -1,0 +1,201 @@
+"""Command line: `python -m bot <command>`. Every command uses the same core as the bot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import DEFAULT_KNOWLEDGE, ConfigError, Settings
+from bot.core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.core.matcher import Matcher
+from bot.core.privacy import install_log_masking
+
+log = logging.getLogger("bot")
+
+
+def _load(directory: str | Path) -> KnowledgeBase | None:
+    """Load the knowledge base, or print every problem and return None."""
+    try:
+        return load_knowledge(directory)
+    except KnowledgeError as exc:
+        print(f"The knowledge base in {directory} is invalid ({len(exc.problems)} problems):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _stdout_utf8() -> None:
+    # Console chat and batch output must survive a non-UTF-8 locale (e.g. LANG=C in CI).
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    for warning in kb.warnings:
+        print(f"warning: {warning}")
+    matcher = Matcher(kb)
+    collisions = matcher.collisions()
+    for entry_id, qi, text, other in collisions:
+        entry = kb.entry(entry_id)
+        where = entry.source if entry else entry_id
+        print(f"warning: {where}: entry '{entry_id}': phrasing {qi + 1} '{text}' finds '{other}' first")
+    phrasings = sum(len(e.questions) for e in kb.entries)
+    print(
+        f"OK: {len(kb.topics)} topics, {len(kb.entries)} entries, {phrasings} phrasings, "
+        f"{len(kb.synonyms)} synonym variants, {len(kb.out_of_scope)} out-of-scope examples; "
+        f"{len(collisions)} phrasing collisions, {len(kb.warnings)} other warnings"
+    )
+    return 1 if args.strict and (collisions or kb.warnings) else 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    matcher = Matcher(kb)
+    out = sys.stdout
+    for line in sys.stdin:
+        question = line.rstrip("\r\n")
+        result = matcher.match(question)
+        best = result.best if result.decision == "answer" else None
+        row = {
+            "q": question,
+            "decision": result.decision,
+            "entry": best.entry if best else None,
+            "topic": best.topic if best else None,
+            "score": result.score,
+            "candidates": [{"entry": c.entry, "topic": c.topic, "score": c.score} for c in result.candidates],
+        }
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.core.dialog import Dialog
+
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    dialog = Dialog(kb, Matcher(kb), as_html=False)
+    reply = dialog.ask(" ".join(args.question))
+    from bot.console import format_reply
+
+    print(format_reply(reply))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    return run_console(kb, sys.stdin, sys.stdout)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.core.evaluate import read_labelled, score
+
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    matcher = Matcher(kb)
+
+    def decide(q: str):  # type: ignore[no-untyped-def]
+        r = matcher.match(q)
+        return r.decision, r.candidates, matcher.clarify_options(r)
+
+    report = score(read_labelled(args.file), decide)
+    print(json.dumps(report.summary(), ensure_ascii=False, indent=2))
+    if args.mistakes:
+        for m in report.mistakes:
+            print(f"[{m.decision}] want={','.join(m.item.topics) or '-'} got={m.entry} :: {m.item.q[:80]}")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    try:
+        return Settings.from_env(knowledge_dir=args.knowledge)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    if not settings.token:
+        print("TELEGRAM_BOT_TOKEN is not set. Set it, or try the bot offline with: python -m bot chat", file=sys.stderr)
+        return 2
+    kb = _load(settings.knowledge_dir)
+    if kb is None:
+        return 1
+    from bot.tg.app import run_polling
+
+    run_polling(settings, kb)
+    return 0
+
+
+def cmd_webhook(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    missing = [name for name, value in (("TELEGRAM_BOT_TOKEN", settings.token), ("WEBHOOK_URL", settings.webhook_url),
+                                        ("WEBHOOK_SECRET", settings.webhook_secret)) if not value]
+    if missing:
+        print(f"Missing settings for webhook mode: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    kb = _load(settings.knowledge_dir)
+    if kb is None:
+        return 1
+    from bot.tg.app import run_webhook
+
+    run_webhook(settings, kb)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="催收问答 — debt-collection help bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str, func: object) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE), help="knowledge directory (default: %(default)s)")
+        p.set_defaults(func=func)
+        return p
+
+    add("run", "start the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN", cmd_run)
+    add("webhook", "start the Telegram bot behind a webhook ($PORT, WEBHOOK_URL, WEBHOOK_SECRET)", cmd_webhook)
+    add("chat", "chat with the bot in this terminal (no token, no network)", cmd_chat)
+    p = add("ask", "answer one question and print it", cmd_ask)
+    p.add_argument("question", nargs="+", help="the question")
+    add("match", "batch matching: one question per line on stdin, one JSON object per line on stdout", cmd_match)
+    p = add("check", "validate the knowledge base and report phrasing collisions", cmd_check)
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings (collisions, empty topics) too")
+    p = add("eval", "score the matcher on a labelled .jsonl question set", cmd_eval)
+    p.add_argument("file", help="labelled questions, one JSON object per line")
+    p.add_argument("--mistakes", action="store_true", help="list every mistake")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _stdout_utf8()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    install_log_masking()
+    result: int = args.func(args)
+    return result

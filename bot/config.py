@@ -1,0 +1,82 @@
+"""Settings, read once from the environment in `main()` and passed down (never at import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _int_list(raw: str, name: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in raw.replace(";", ",").split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated Telegram user ids, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = ""
+    base_url: str = DEFAULT_BASE_URL
+    base_file_url: str = DEFAULT_BASE_FILE_URL
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE
+    database_path: Path = Path("data/bot.sqlite3")
+    firm_chat_id: int | None = None
+    admin_ids: tuple[int, ...] = ()
+    retention_days: int = 180
+    enquiries_per_hour: int = 3
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    port: int = 8080
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        # Keep the token and the webhook secret out of every repr and log line.
+        return (
+            f"Settings(token={'set' if self.token else 'unset'}, base_url={self.base_url!r}, "
+            f"knowledge_dir={str(self.knowledge_dir)!r}, database_path={str(self.database_path)!r}, "
+            f"firm_chat_id={self.firm_chat_id}, admin_ids={self.admin_ids})"
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, knowledge_dir: str | None = None) -> Settings:
+        env = os.environ if env is None else env
+        firm_chat = env.get("FIRM_CHAT_ID", "").strip()
+        try:
+            firm_chat_id = int(firm_chat) if firm_chat else None
+        except ValueError as exc:
+            raise ConfigError(f"FIRM_CHAT_ID must be a chat id such as -1001234567890, got {firm_chat!r}") from exc
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            base_file_url=env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_BASE_FILE_URL,
+            knowledge_dir=Path(knowledge_dir or env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
+            database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+            firm_chat_id=firm_chat_id,
+            admin_ids=_int_list(env.get("ADMIN_IDS", ""), "ADMIN_IDS"),
+            retention_days=_int(env, "RETENTION_DAYS", 180),
+            enquiries_per_hour=_int(env, "ENQUIRIES_PER_HOUR", 3),
+            webhook_url=env.get("WEBHOOK_URL", "").strip(),
+            webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
+            port=_int(env, "PORT", 8080),
+            log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        )

@@ -1,0 +1,49 @@
+"""Typed per-application state, shared by all handlers through `context.bot_data`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.core.dialog import Dialog
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+
+
+@dataclass(frozen=True)
+class Brain:
+    """One knowledge base with its matcher and dialog, swapped as a whole on reload.
+
+    Handlers read `bot_data.brain` once per update, so an update never sees half of an old
+    and half of a new knowledge base.
+    """
+
+    kb: KnowledgeBase
+    matcher: Matcher
+    dialog: Dialog
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Brain:
+        matcher = Matcher(kb)
+        return cls(kb, matcher, Dialog(kb, matcher, as_html=True))
+
+
+class BotData:
+    """What every handler can reach; filled in by `build_application`."""
+
+    def __init__(self) -> None:
+        self.brain: Brain | None = None
+        self.settings: Settings = Settings()
+        self.storage: Any = None
+        self.bot_username: str = ""
+
+    def require_brain(self) -> Brain:
+        if self.brain is None:
+            raise RuntimeError("knowledge base not loaded")
+        return self.brain
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

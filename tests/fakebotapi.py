@@ -1,0 +1,330 @@
+"""A small Bot API server for end-to-end tests, on 127.0.0.1 and a random port.
+
+It speaks enough of the real HTTP protocol for python-telegram-bot v22 (getMe with
+`is_bot`, dates in seconds, callbacks with `chat_instance`, setMyCommands, …): the bot
+under test is the real `Application`, polling this server with getUpdates and sending its
+replies over HTTP. Tests push updates in and read what the bot sent.
+
+Failures can be scripted (`fail_next`) to exercise retries: HTTP 429 with retry_after, 5xx,
+or a 400/403 error description.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 7000001
+BOT_USERNAME = "cuishou_test_bot"
+# Parameters PTB sends as plain strings; everything else is JSON-encoded.
+_RAW_KEYS = {"text", "caption", "callback_query_id", "parse_mode", "url", "secret_token", "language_code",
+             "inline_query_id", "next_offset", "name", "description", "short_description", "cache_time_str"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+    chat_id: int | None = None
+    times: int = 1
+
+
+@dataclass
+class FakeBotApi:
+    token: str = "123456:TEST-TOKEN"
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    chat_members: dict[tuple[int, int], str] = field(default_factory=dict)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_update = asyncio.Event()
+        self._new_call = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._forum_topics = itertools.count(500)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None)
+        assert sockets
+        self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- pushing updates --------------------------------------------------------------------
+
+    def user(self, user_id: int, first_name: str = "测试", username: str | None = None,
+             language_code: str = "zh-hans") -> dict[str, Any]:
+        u: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+        if username:
+            u["username"] = username
+        return u
+
+    def _chat(self, chat_id: int, user: dict[str, Any], chat_type: str) -> dict[str, Any]:
+        if chat_type == "private":
+            return {"id": chat_id, "type": "private", "first_name": user["first_name"]}
+        return {"id": chat_id, "type": chat_type, "title": "测试群", "is_forum": chat_type == "supergroup"}
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        update["update_id"] = next(self._update_ids)
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def push_message(self, user_id: int, text: str | None = None, *, chat_id: int | None = None,
+                     chat_type: str = "private", extra: dict[str, Any] | None = None,
+                     user: dict[str, Any] | None = None, edited: bool = False,
+                     reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        user = user or self.user(user_id)
+        chat_id = chat_id if chat_id is not None else user_id
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, user, chat_type),
+            "from": user,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if extra:
+            message.update(extra)
+        if edited:
+            message["edit_date"] = int(time.time())
+        self.messages[(chat_id, message["message_id"])] = message
+        return self.push({"edited_message" if edited else "message": message})
+
+    def push_callback(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+        return self.push({
+            "callback_query": {
+                "id": str(next(self._message_ids)),
+                "from": self.user(user_id),
+                "message": message,
+                "chat_instance": f"ci-{message['chat']['id']}",
+                "data": data,
+            }
+        })
+
+    # -- reading what the bot did ---------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
+        return [c for c in self.calls if c.method == method
+                and (chat_id is None or c.params.get("chat_id") == chat_id)]
+
+    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 10.0,
+                       after: int = 0) -> Call:
+        """Wait for a call (from index `after` on) that satisfies the predicate."""
+        deadline = time.monotonic() + timeout
+        seen = after
+        while True:
+            for call in self.calls[seen:]:
+                if predicate(call):
+                    return call
+            seen = len(self.calls)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                methods = [(c.method, str(c.params.get("text", ""))[:40]) for c in self.calls[after:]]
+                raise AssertionError(f"no matching Bot API call within {timeout}s; calls since: {methods}")
+            self._new_call.clear()
+            try:
+                await asyncio.wait_for(self._new_call.wait(), min(remaining, 0.5))
+            except TimeoutError:
+                pass
+
+    async def reply_to(self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = 10.0,
+                       **kwargs: Any) -> Call:
+        """Push a text message and wait for the bot's next sendMessage to that chat."""
+        mark = len(self.calls)
+        target = chat_id if chat_id is not None else user_id
+        self.push_message(user_id, text, chat_id=chat_id, **kwargs)
+        return await self.wait_for(lambda c: c.method == "sendMessage" and c.params.get("chat_id") == target,
+                                   timeout=timeout, after=mark)
+
+    def fail_next(self, method: str, status: int, description: str = "", *, retry_after: int | None = None,
+                  chat_id: int | None = None, times: int = 1) -> None:
+        self.failures.append(Failure(method, status, description, retry_after, chat_id, times))
+
+    # -- the HTTP side ------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                form = await request.post()
+                params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        decoded: dict[str, Any] = {}
+        for key, value in params.items():
+            if key in _RAW_KEYS or not isinstance(value, str):
+                decoded[key] = value
+                continue
+            try:
+                decoded[key] = json.loads(value)
+            except ValueError:
+                decoded[key] = value
+        return decoded
+
+    def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and (failure.chat_id is None or failure.chat_id == params.get("chat_id")):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return failure
+        return None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        failure = self._failure_for(method, params)
+        if failure is not None:
+            self.calls.append(Call(f"FAILED:{method}", params, failure.status))
+            self._new_call.set()
+            body: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                    "description": failure.description or "Internal Server Error"}
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+                body["description"] = failure.description or f"Too Many Requests: retry after {failure.retry_after}"
+            return web.json_response(body, status=failure.status)
+        if method == "getUpdates":
+            result: Any = await self._get_updates(params)
+            return web.json_response({"ok": True, "result": result})
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            result = True
+        else:
+            result = handler(params)
+            if isinstance(result, web.Response):
+                return result
+        self.calls.append(Call(method, params, result))
+        self._new_call.set()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + min(timeout, 1.0)
+        while True:
+            pending = [u for u in self.updates if u["update_id"] >= offset]
+            if pending or time.monotonic() >= deadline:
+                return pending[:100]
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), max(deadline - time.monotonic(), 0.01))
+            except TimeoutError:
+                pass
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "催收问答", "username": BOT_USERNAME}
+
+    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": True, "can_connect_to_business": False, "has_main_web_app": False}
+
+    def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = params["chat_id"]
+        chat_type = "private" if isinstance(chat_id, int) and chat_id > 0 else "supergroup"
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = "用户"
+        else:
+            chat["title"] = "群"
+        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                                   "chat": chat, "from": self._bot_user(), **content}
+        if "message_thread_id" in params:
+            message["message_thread_id"] = params["message_thread_id"]
+            message["is_topic_message"] = True
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._new_message(params, text=str(params.get("text", "")))
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._new_message(params, caption=str(params.get("caption", "")),
+                                 photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}])
+
+    def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._new_message(params, text="(copy)")
+        return {"message_id": message["message_id"]}
+
+    def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        key = (params.get("chat_id"), params.get("message_id"))
+        message = self.messages.get(key)
+        if message is None:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}, status=400)
+        message = {**message, "text": str(params.get("text", "")), "edit_date": int(time.time())}
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[key] = message
+        return message
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        key = (params.get("chat_id"), params.get("message_id"))
+        message = self.messages.get(key)
+        if message is None:
+            return True
+        message = {**message}
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        else:
+            message.pop("reply_markup", None)
+        self.messages[key] = message
+        return message
+
+    def _m_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        status = self.chat_members.get((params.get("chat_id"), params.get("user_id")), "left")
+        return {"status": status, "user": self.user(int(params.get("user_id", 0)))}
+
+    def _m_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"message_thread_id": next(self._forum_topics), "name": params.get("name", ""), "icon_color": 7322096}
+
+    def _m_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        return True
