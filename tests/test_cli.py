@@ -1,0 +1,92 @@
+"""The command line: every command has help; check, match, ask and chat work end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import build_parser, main
+from tests.conftest import FIXTURES
+
+COMMANDS = ["run", "webhook", "chat", "ask", "match", "check", "eval"]
+
+
+def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          timeout=120, env=env, encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args([command, "--help"])
+    assert info.value.code == 0
+    assert "--knowledge" in capsys.readouterr().out
+
+
+def test_check_passes_on_the_bundled_knowledge():
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("OK: 24 topics")
+
+
+def test_check_fails_with_all_errors_listed():
+    result = run_cli("check", "--knowledge", str(FIXTURES / "kb_bad"))
+    assert result.returncode == 1
+    assert "kb_bad/entries/visits.yaml:4: entry 'door-visit-basics': questions: needs at least 6" in result.stderr
+    assert "kb_bad/entries/broken.yaml:3:" in result.stderr
+
+
+def test_match_follows_the_batch_contract():
+    questions = ["催收说要上门合法吗", "离婚孩子归谁", "", "征信", "😭" * 10] * 200
+    result = run_cli("match", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == len(questions)
+    for q, row in zip(questions, rows, strict=True):
+        assert set(row) == {"q", "decision", "entry", "topic", "score", "candidates"}
+        assert row["q"] == q
+        assert row["decision"] in ("answer", "clarify", "none")
+        assert isinstance(row["score"], float)
+        assert len(row["candidates"]) == 3
+        assert all(set(c) == {"entry", "topic", "score"} for c in row["candidates"])
+        scores = [c["score"] for c in row["candidates"]]
+        assert scores == sorted(scores, reverse=True)
+        if row["decision"] == "answer":
+            assert row["entry"] == row["candidates"][0]["entry"] and row["topic"]
+        else:
+            assert row["entry"] is None and row["topic"] is None
+    assert rows[0]["decision"] == "answer" and rows[0]["topic"] == "door-visit"
+    assert rows[1]["decision"] == "none"
+
+
+def test_ask_prints_one_answer(capsys):
+    assert main(["ask", "催收说要上门合法吗"]) == 0
+    out = capsys.readouterr().out
+    assert "法律依据" in out and "<b>" not in out
+
+
+def test_console_chat_answers_choices_and_commands():
+    script = "\n".join(["催收说要上门合法吗", "/topics", "2", "1", "征信", "1", "/quit"]) + "\n"
+    result = run_cli("chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("法律依据") >= 2
+    assert "全部主题" in out and "[1]" in out
+
+
+def test_run_without_token_explains_what_to_do():
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": ""}
+    result = run_cli("run", env=env)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "python -m bot chat" in result.stderr
+
+
+def test_run_refuses_an_invalid_knowledge_base():
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:abc"}
+    result = run_cli("run", "--knowledge", str(FIXTURES / "kb_bad"), env=env)
+    assert result.returncode == 1
+    assert "is invalid" in result.stderr and "visits.yaml:4" in result.stderr
