@@ -258,14 +258,14 @@ class Matcher:
         p = np.exp(z)
         return (p / p.sum()).astype(np.float32)
 
-    def scores(self, text: str, exclude_doc: int | None = None) -> tuple[str, FloatArray, float]:
-        """Per-entry combined scores for a question (plus its normalised form and P(off-topic))."""
-        s = self.settings
+    def signals(self, text: str, exclude_doc: int | None = None) -> tuple[str, FloatArray, float]:
+        """The four per-entry signals as rows of a (4, n_entries) array: nearest, profile,
+        topic, fuzzy; plus the normalised text and P(off-topic)."""
         normalized = self.normalize(text[:MAX_QUERY_CHARS])
         counts = extract_features(normalized)
         n_entries = len(self._entry_ids)
         if not counts or n_entries == 0:
-            return normalized, np.zeros(n_entries, dtype=np.float32), 1.0
+            return normalized, np.zeros((4, n_entries), dtype=np.float32), 1.0
         qvec = self._tfidf(counts)
         doc_sims = self._docs.dot(qvec)
         fuzz_sims = (
@@ -280,9 +280,15 @@ class Matcher:
         profile = self._profiles.dot(qvec)
         probs = self._topic_probs(counts)
         topic = probs[self._entry_class]
-        combined = s.w_nearest * nearest + s.w_profile * profile + s.w_topic * topic + s.w_fuzz * fuzzy
         oos = float(probs[self._oos_class]) if self._oos_class >= 0 else 0.0
-        return normalized, combined.astype(np.float32), oos
+        return normalized, np.vstack([nearest, profile, topic, fuzzy]).astype(np.float32), oos
+
+    def scores(self, text: str, exclude_doc: int | None = None) -> tuple[str, FloatArray, float]:
+        """Per-entry combined scores for a question (plus its normalised form and P(off-topic))."""
+        s = self.settings
+        normalized, sig, oos = self.signals(text, exclude_doc)
+        weights = np.asarray([s.w_nearest, s.w_profile, s.w_topic, s.w_fuzz], dtype=np.float32)
+        return normalized, (weights @ sig).astype(np.float32), oos
 
     def match(self, text: str, exclude_doc: int | None = None) -> MatchResult:
         """Score every entry and decide: answer, clarify ("did you mean"), or none."""
