@@ -22,7 +22,9 @@ def _load(directory: str | Path) -> KnowledgeBase | None:
     try:
         return load_knowledge(directory)
     except KnowledgeError as exc:
-        print(f"The knowledge base in {directory} is invalid ({len(exc.problems)} problems):", file=sys.stderr)
+        print(
+            f"The knowledge base in {directory} is invalid ({len(exc.problems)} problems):", file=sys.stderr
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
@@ -136,7 +138,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     if not settings.token:
-        print("TELEGRAM_BOT_TOKEN is not set. Set it, or try the bot offline with: python -m bot chat", file=sys.stderr)
+        print(
+            "TELEGRAM_BOT_TOKEN is not set. Set it, or try the bot offline with: python -m bot chat",
+            file=sys.stderr,
+        )
         return 2
     kb = _load(settings.knowledge_dir)
     if kb is None:
@@ -151,8 +156,15 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
-    missing = [name for name, value in (("TELEGRAM_BOT_TOKEN", settings.token), ("WEBHOOK_URL", settings.webhook_url),
-                                        ("WEBHOOK_SECRET", settings.webhook_secret)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("TELEGRAM_BOT_TOKEN", settings.token),
+            ("WEBHOOK_URL", settings.webhook_url),
+            ("WEBHOOK_SECRET", settings.webhook_secret),
+        )
+        if not value
+    ]
     if missing:
         print(f"Missing settings for webhook mode: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -171,16 +183,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str, func: object) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE), help="knowledge directory (default: %(default)s)")
+        p.add_argument(
+            "--knowledge", default=str(DEFAULT_KNOWLEDGE), help="knowledge directory (default: %(default)s)"
+        )
         p.set_defaults(func=func)
         return p
 
     add("run", "start the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN", cmd_run)
-    add("webhook", "start the Telegram bot behind a webhook ($PORT, WEBHOOK_URL, WEBHOOK_SECRET)", cmd_webhook)
+    add(
+        "webhook", "start the Telegram bot behind a webhook ($PORT, WEBHOOK_URL, WEBHOOK_SECRET)", cmd_webhook
+    )
     add("chat", "chat with the bot in this terminal (no token, no network)", cmd_chat)
     p = add("ask", "answer one question and print it", cmd_ask)
     p.add_argument("question", nargs="+", help="the question")
-    add("match", "batch matching: one question per line on stdin, one JSON object per line on stdout", cmd_match)
+    add(
+        "match",
+        "batch matching: one question per line on stdin, one JSON object per line on stdout",
+        cmd_match,
+    )
     p = add("check", "validate the knowledge base and report phrasing collisions", cmd_check)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings (collisions, empty topics) too")
     p = add("eval", "score the matcher on a labelled .jsonl question set", cmd_eval)

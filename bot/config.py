@@ -64,7 +64,9 @@ class Settings:
         try:
             firm_chat_id = int(firm_chat) if firm_chat else None
         except ValueError as exc:
-            raise ConfigError(f"FIRM_CHAT_ID must be a chat id such as -1001234567890, got {firm_chat!r}") from exc
+            raise ConfigError(
+                f"FIRM_CHAT_ID must be a chat id such as -1001234567890, got {firm_chat!r}"
+            ) from exc
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_BASE_URL,

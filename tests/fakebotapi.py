@@ -12,6 +12,7 @@ or a 400/403 error description.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -24,8 +25,21 @@ from aiohttp import web
 BOT_ID = 7000001
 BOT_USERNAME = "cuishou_test_bot"
 # Parameters PTB sends as plain strings; everything else is JSON-encoded.
-_RAW_KEYS = {"text", "caption", "callback_query_id", "parse_mode", "url", "secret_token", "language_code",
-             "inline_query_id", "next_offset", "name", "description", "short_description", "cache_time_str"}
+_RAW_KEYS = {
+    "text",
+    "caption",
+    "callback_query_id",
+    "parse_mode",
+    "url",
+    "secret_token",
+    "language_code",
+    "inline_query_id",
+    "next_offset",
+    "name",
+    "description",
+    "short_description",
+    "cache_time_str",
+}
 
 
 @dataclass
@@ -92,9 +106,19 @@ class FakeBotApi:
 
     # -- pushing updates --------------------------------------------------------------------
 
-    def user(self, user_id: int, first_name: str = "测试", username: str | None = None,
-             language_code: str = "zh-hans") -> dict[str, Any]:
-        u: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "测试",
+        username: str | None = None,
+        language_code: str = "zh-hans",
+    ) -> dict[str, Any]:
+        u: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
         if username:
             u["username"] = username
         return u
@@ -110,10 +134,18 @@ class FakeBotApi:
         self._new_update.set()
         return update
 
-    def push_message(self, user_id: int, text: str | None = None, *, chat_id: int | None = None,
-                     chat_type: str = "private", extra: dict[str, Any] | None = None,
-                     user: dict[str, Any] | None = None, edited: bool = False,
-                     reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+    def push_message(
+        self,
+        user_id: int,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        extra: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        edited: bool = False,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         user = user or self.user(user_id)
         chat_id = chat_id if chat_id is not None else user_id
         message: dict[str, Any] = {
@@ -137,24 +169,30 @@ class FakeBotApi:
         return self.push({"edited_message" if edited else "message": message})
 
     def push_callback(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
-        return self.push({
-            "callback_query": {
-                "id": str(next(self._message_ids)),
-                "from": self.user(user_id),
-                "message": message,
-                "chat_instance": f"ci-{message['chat']['id']}",
-                "data": data,
+        return self.push(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": self.user(user_id),
+                    "message": message,
+                    "chat_instance": f"ci-{message['chat']['id']}",
+                    "data": data,
+                }
             }
-        })
+        )
 
     # -- reading what the bot did ---------------------------------------------------------
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
-        return [c for c in self.calls if c.method == method
-                and (chat_id is None or c.params.get("chat_id") == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)
+        ]
 
-    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 10.0,
-                       after: int = 0) -> Call:
+    async def wait_for(
+        self, predicate: Callable[[Call], bool], timeout: float = 10.0, after: int = 0
+    ) -> Call:
         """Wait for a call (from index `after` on) that satisfies the predicate."""
         deadline = time.monotonic() + timeout
         seen = after
@@ -168,22 +206,32 @@ class FakeBotApi:
                 methods = [(c.method, str(c.params.get("text", ""))[:40]) for c in self.calls[after:]]
                 raise AssertionError(f"no matching Bot API call within {timeout}s; calls since: {methods}")
             self._new_call.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
 
-    async def reply_to(self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = 10.0,
-                       **kwargs: Any) -> Call:
+    async def reply_to(
+        self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = 10.0, **kwargs: Any
+    ) -> Call:
         """Push a text message and wait for the bot's next sendMessage to that chat."""
         mark = len(self.calls)
         target = chat_id if chat_id is not None else user_id
         self.push_message(user_id, text, chat_id=chat_id, **kwargs)
-        return await self.wait_for(lambda c: c.method == "sendMessage" and c.params.get("chat_id") == target,
-                                   timeout=timeout, after=mark)
+        return await self.wait_for(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == target,
+            timeout=timeout,
+            after=mark,
+        )
 
-    def fail_next(self, method: str, status: int, description: str = "", *, retry_after: int | None = None,
-                  chat_id: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        *,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
         self.failures.append(Failure(method, status, description, retry_after, chat_id, times))
 
     # -- the HTTP side ------------------------------------------------------------------------
@@ -209,7 +257,9 @@ class FakeBotApi:
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
-            if failure.method == method and (failure.chat_id is None or failure.chat_id == params.get("chat_id")):
+            if failure.method == method and (
+                failure.chat_id is None or failure.chat_id == params.get("chat_id")
+            ):
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)
@@ -218,18 +268,25 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params = await self._params(request)
         failure = self._failure_for(method, params)
         if failure is not None:
             self.calls.append(Call(f"FAILED:{method}", params, failure.status))
             self._new_call.set()
-            body: dict[str, Any] = {"ok": False, "error_code": failure.status,
-                                    "description": failure.description or "Internal Server Error"}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description or "Internal Server Error",
+            }
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
-                body["description"] = failure.description or f"Too Many Requests: retry after {failure.retry_after}"
+                body["description"] = (
+                    failure.description or f"Too Many Requests: retry after {failure.retry_after}"
+                )
             return web.json_response(body, status=failure.status)
         if method == "getUpdates":
             result: Any = await self._get_updates(params)
@@ -254,17 +311,21 @@ class FakeBotApi:
             if pending or time.monotonic() >= deadline:
                 return pending[:100]
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), max(deadline - time.monotonic(), 0.01))
-            except TimeoutError:
-                pass
 
     def _bot_user(self) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "催收问答", "username": BOT_USERNAME}
 
     def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": True, "can_connect_to_business": False, "has_main_web_app": False}
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         chat_id = params["chat_id"]
@@ -274,8 +335,13 @@ class FakeBotApi:
             chat["first_name"] = "用户"
         else:
             chat["title"] = "群"
-        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
-                                   "chat": chat, "from": self._bot_user(), **content}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._bot_user(),
+            **content,
+        }
         if "message_thread_id" in params:
             message["message_thread_id"] = params["message_thread_id"]
             message["is_topic_message"] = True
@@ -288,8 +354,11 @@ class FakeBotApi:
         return self._new_message(params, text=str(params.get("text", "")))
 
     def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._new_message(params, caption=str(params.get("caption", "")),
-                                 photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}])
+        return self._new_message(
+            params,
+            caption=str(params.get("caption", "")),
+            photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}],
+        )
 
     def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._new_message(params, text="(copy)")
@@ -299,7 +368,10 @@ class FakeBotApi:
         key = (params.get("chat_id"), params.get("message_id"))
         message = self.messages.get(key)
         if message is None:
-            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}, status=400)
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"},
+                status=400,
+            )
         message = {**message, "text": str(params.get("text", "")), "edit_date": int(time.time())}
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
@@ -324,7 +396,11 @@ class FakeBotApi:
         return {"status": status, "user": self.user(int(params.get("user_id", 0)))}
 
     def _m_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"message_thread_id": next(self._forum_topics), "name": params.get("name", ""), "icon_color": 7322096}
+        return {
+            "message_thread_id": next(self._forum_topics),
+            "name": params.get("name", ""),
+            "icon_color": 7322096,
+        }
 
     def _m_answerInlineQuery(self, params: dict[str, Any]) -> bool:
         return True

@@ -14,9 +14,18 @@ from tests.conftest import FIXTURES
 COMMANDS = ["run", "webhook", "chat", "ask", "match", "check", "eval"]
 
 
-def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120, env=env, encoding="utf-8")
+def run_cli(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        encoding="utf-8",
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -36,7 +45,10 @@ def test_check_passes_on_the_bundled_knowledge():
 def test_check_fails_with_all_errors_listed():
     result = run_cli("check", "--knowledge", str(FIXTURES / "kb_bad"))
     assert result.returncode == 1
-    assert "kb_bad/entries/visits.yaml:4: entry 'door-visit-basics': questions: needs at least 6" in result.stderr
+    assert (
+        "kb_bad/entries/visits.yaml:4: entry 'door-visit-basics': questions: needs at least 6"
+        in result.stderr
+    )
     assert "kb_bad/entries/broken.yaml:3:" in result.stderr
 
 

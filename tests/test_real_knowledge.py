@@ -11,11 +11,30 @@ from bot.core.knowledge import MAX_ANSWER_CHARS
 from bot.core.render import TELEGRAM_LIMIT, render_entry
 
 REQUIRED_TOPICS = {
-    "noon-deadline", "full-repayment-demand", "door-visit", "workplace-visit", "collector-identity",
-    "contacts-harassment", "abusive-calls", "privacy-exposure", "criminal-threats", "lawsuit",
-    "court-enforcement", "negotiate-repayment", "cannot-pay", "credit-report", "interest-fees",
-    "amount-dispute", "complaint", "family-liability", "scam-collectors", "evidence", "time-limit",
-    "late-payment", "identity-fraud", "legal-help",
+    "noon-deadline",
+    "full-repayment-demand",
+    "door-visit",
+    "workplace-visit",
+    "collector-identity",
+    "contacts-harassment",
+    "abusive-calls",
+    "privacy-exposure",
+    "criminal-threats",
+    "lawsuit",
+    "court-enforcement",
+    "negotiate-repayment",
+    "cannot-pay",
+    "credit-report",
+    "interest-fees",
+    "amount-dispute",
+    "complaint",
+    "family-liability",
+    "scam-collectors",
+    "evidence",
+    "time-limit",
+    "late-payment",
+    "identity-fraud",
+    "legal-help",
 }
 
 
@@ -40,7 +59,9 @@ def test_entries_meet_the_content_rules(real_kb):
         assert len(render_entry(entry, real_kb)) < TELEGRAM_LIMIT, entry.id
         # Old 治安管理处罚法 article numbers were renumbered from 2026-01-01.
         for basis in entry.legal_basis:
-            assert not ("治安管理处罚法" in basis and ("第四十条" in basis or "第四十二条" in basis)), entry.id
+            assert not ("治安管理处罚法" in basis and ("第四十条" in basis or "第四十二条" in basis)), (
+                entry.id
+            )
 
 
 @pytest.mark.parametrize("include_self", [True])

@@ -24,7 +24,14 @@ from bot.core.render import help_pointer, render_entry, render_firm_contact
 
 TOPICS_PER_PAGE = 8
 ENTRIES_PER_PAGE = 6
-WELCOME_TOPICS = ("noon-deadline", "door-visit", "collector-identity", "late-payment", "credit-report", "cannot-pay")
+WELCOME_TOPICS = (
+    "noon-deadline",
+    "door-visit",
+    "collector-identity",
+    "late-payment",
+    "credit-report",
+    "cannot-pay",
+)
 _ACTION = re.compile(r"^(?:([ac]):([a-z0-9-]{3,48})|m:(\d{1,3})|t:([a-z0-9-]{3,48}):(\d{1,3})|(l))$")
 
 ReplyKind = Literal["answer", "clarify", "none", "menu", "info", "invalid"]
@@ -100,7 +107,7 @@ class Dialog:
                 f"我提供的是一般法律信息，不是针对您个案的律师意见；需要律师时，可以联系{firm}（/lawyer）。"
                 "\n\n常见问题："
             )
-        rows = [
+        rows: list[tuple[Button, ...]] = [
             (Button(t.zh, f"t:{t.id}:0"),)
             for tid in WELCOME_TOPICS
             if (t := self.kb.topic(tid)) is not None and self.kb.entries_in(tid)
@@ -142,7 +149,9 @@ class Dialog:
         return Reply(text, "info", ((Button("全部主题", "m:0"),),))
 
     def invalid_action(self) -> Reply:
-        return Reply("这个按钮已失效，请重新输入问题或发送 /topics。", "invalid", ((Button("全部主题", "m:0"),),))
+        return Reply(
+            "这个按钮已失效，请重新输入问题或发送 /topics。", "invalid", ((Button("全部主题", "m:0"),),)
+        )
 
     # -- answers ------------------------------------------------------------------------
 
@@ -187,9 +196,7 @@ class Dialog:
         pages = max(1, -(-len(topics) // TOPICS_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         chunk = topics[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
-        rows = [
-            tuple(Button(t.zh, f"t:{t.id}:0") for t in chunk[i : i + 2]) for i in range(0, len(chunk), 2)
-        ]
+        rows = [tuple(Button(t.zh, f"t:{t.id}:0") for t in chunk[i : i + 2]) for i in range(0, len(chunk), 2)]
         rows.append(_pager("m:", page, pages))
         text = f"{self._b('全部主题')}（第 {page + 1}/{pages} 页）：请选择一个主题"
         return Reply(text, "menu", tuple(r for r in rows if r))

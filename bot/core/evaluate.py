@@ -76,7 +76,10 @@ def read_labelled(path: str | Path) -> list[Labelled]:
     return items
 
 
-def score(items: Iterable[Labelled], decide: Callable[[str], tuple[Decision, tuple[Candidate, ...], tuple[Candidate, ...]]]) -> Report:
+def score(
+    items: Iterable[Labelled],
+    decide: Callable[[str], tuple[Decision, tuple[Candidate, ...], tuple[Candidate, ...]]],
+) -> Report:
     """Run `decide(q) -> (decision, top candidates, offered candidates)` over a labelled set."""
     report = Report()
     for item in items:

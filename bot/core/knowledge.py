@@ -257,11 +257,17 @@ def _read_synonyms(directory: Path, root: Path) -> tuple[dict[str, str], list[Pr
             continue
         for i, variant in enumerate(variants):
             if not isinstance(variant, str | int) or isinstance(variant, bool) or not str(variant).strip():
-                c.add(line_of(variants, i, line), f"'{canonical}': variant {i + 1} must be text{_type_hint(variant)}")
+                c.add(
+                    line_of(variants, i, line),
+                    f"'{canonical}': variant {i + 1} must be text{_type_hint(variant)}",
+                )
                 continue
             key = str(variant).strip().lower()
             if key in mapping and mapping[key] != canonical:
-                c.add(line_of(variants, i, line), f"variant '{key}' is listed under both '{mapping[key]}' and '{canonical}'")
+                c.add(
+                    line_of(variants, i, line),
+                    f"variant '{key}' is listed under both '{mapping[key]}' and '{canonical}'",
+                )
                 continue
             mapping[key] = str(canonical)
     return mapping, c.problems
@@ -317,7 +323,10 @@ def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
         c.add(line_of(node, "title"), f"{where}title: {len(title)} characters; at most {MAX_TITLE_CHARS}")
     questions = _text_list(c, node, "questions", where)
     if "questions" in node and len(questions) < MIN_QUESTIONS:
-        c.add(line_of(node, "questions"), f"{where}questions: needs at least {MIN_QUESTIONS}, has {len(questions)}")
+        c.add(
+            line_of(node, "questions"),
+            f"{where}questions: needs at least {MIN_QUESTIONS}, has {len(questions)}",
+        )
     seen: dict[str, int] = {}
     raw_questions = node.get("questions")
     for i, q in enumerate(questions):
@@ -329,11 +338,20 @@ def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
     answer = _text(c, node, "answer", where)
     if answer:
         if len(answer) > MAX_ANSWER_CHARS:
-            c.add(line_of(node, "answer"), f"{where}answer: {len(answer)} characters; at most {MAX_ANSWER_CHARS}")
+            c.add(
+                line_of(node, "answer"),
+                f"{where}answer: {len(answer)} characters; at most {MAX_ANSWER_CHARS}",
+            )
         elif len(answer) < MIN_ANSWER_CHARS:
-            c.add(line_of(node, "answer"), f"{where}answer: only {len(answer)} characters; at least {MIN_ANSWER_CHARS}")
+            c.add(
+                line_of(node, "answer"),
+                f"{where}answer: only {len(answer)} characters; at least {MIN_ANSWER_CHARS}",
+            )
         if HTML_TAG.search(answer):
-            c.add(line_of(node, "answer"), f"{where}answer: contains an HTML tag; write **bold** instead of HTML")
+            c.add(
+                line_of(node, "answer"),
+                f"{where}answer: contains an HTML tag; write **bold** instead of HTML",
+            )
     legal_basis = _text_list(c, node, "legal_basis", where)
     related = _text_list(c, node, "related", where)
     reviewed = _read_date(c, node, where)
@@ -415,7 +433,11 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     for entry, node, display in found:
         if entry.id in ids:
             problems.append(
-                Problem(display, line_of(node, "id"), f"entry '{entry.id}': duplicate id (first defined at {ids[entry.id]})")
+                Problem(
+                    display,
+                    line_of(node, "id"),
+                    f"entry '{entry.id}': duplicate id (first defined at {ids[entry.id]})",
+                )
             )
         else:
             ids[entry.id] = entry.source
@@ -424,12 +446,18 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
         if topics and entry.topic and entry.topic not in topic_ids:
             close = difflib.get_close_matches(entry.topic, sorted(topic_ids), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(Problem(display, line_of(node, "topic"), f"{where}topic: unknown topic '{entry.topic}'{hint}"))
+            problems.append(
+                Problem(display, line_of(node, "topic"), f"{where}topic: unknown topic '{entry.topic}'{hint}")
+            )
         raw_related = node.get("related")
         for i, rid in enumerate(entry.related):
-            line = line_of(raw_related, i) if isinstance(raw_related, LocatedList) else line_of(node, "related")
+            line = (
+                line_of(raw_related, i) if isinstance(raw_related, LocatedList) else line_of(node, "related")
+            )
             if rid == entry.id:
-                problems.append(Problem(display, line, f"{where}related: an entry cannot be related to itself"))
+                problems.append(
+                    Problem(display, line, f"{where}related: an entry cannot be related to itself")
+                )
             elif rid not in ids:
                 close = difflib.get_close_matches(rid, sorted(ids), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -438,7 +466,9 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     covered = {e.topic for e in entries}
     for t in topics:
         if t.id not in covered:
-            warnings.append(Problem(_display(directory / "topics.yaml", root), 1, f"topic '{t.id}' has no entries"))
+            warnings.append(
+                Problem(_display(directory / "topics.yaml", root), 1, f"topic '{t.id}' has no entries")
+            )
     if problems or firm is None:
         raise KnowledgeError(sorted(problems, key=lambda p: (p.path, p.line)))
     return KnowledgeBase(

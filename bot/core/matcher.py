@@ -45,9 +45,72 @@ IntArray = npt.NDArray[np.int32]
 MAX_QUERY_CHARS = 600
 UNIGRAM_WEIGHT = 0.35
 ENGLISH_STOPWORDS = frozenset(
-    "a an the i me my we you your he she it they them is are was were be been am do does did "
-    "to of in on at for from with by and or but if so that this these those what which who how "
-    "can could will would should may might must not no yes have has had about into as there".split()
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "me",
+        "my",
+        "we",
+        "you",
+        "your",
+        "he",
+        "she",
+        "it",
+        "they",
+        "them",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "do",
+        "does",
+        "did",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "with",
+        "by",
+        "and",
+        "or",
+        "but",
+        "if",
+        "so",
+        "that",
+        "this",
+        "these",
+        "those",
+        "what",
+        "which",
+        "who",
+        "how",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "yes",
+        "have",
+        "has",
+        "had",
+        "about",
+        "into",
+        "as",
+        "there",
+    ]
 )
 
 
@@ -212,8 +275,8 @@ class Matcher:
             self._classes.append(OUT_OF_SCOPE)
         class_index = {c: i for i, c in enumerate(self._classes)}
         counts_matrix = np.zeros((n_feat, len(self._classes)), dtype=np.float64)
-        for di, counts in enumerate(doc_counts):
-            ci = class_index[self._entry_topics[int(self._doc_entry[di])]]
+        for counts, ei in zip(doc_counts, doc_entry, strict=True):
+            ci = class_index[self._entry_topics[ei]]
             for feat, n in counts.items():
                 counts_matrix[vocab[feat], ci] += n
         if oos_counts:
@@ -224,9 +287,7 @@ class Matcher:
         totals = counts_matrix.sum(axis=0) + alpha * (n_feat + 1)
         self._nb_log: FloatArray = np.log((counts_matrix + alpha) / totals).astype(np.float32)
         self._nb_unknown: FloatArray = np.log(alpha / totals).astype(np.float32)
-        self._entry_class: IntArray = np.asarray(
-            [class_index[t] for t in self._entry_topics], dtype=np.int32
-        )
+        self._entry_class: IntArray = np.asarray([class_index[t] for t in self._entry_topics], dtype=np.int32)
         self._oos_class = class_index.get(OUT_OF_SCOPE, -1)
 
     # -- scoring -------------------------------------------------------------------------
@@ -256,7 +317,8 @@ class Matcher:
         z = loglik / total * self.settings.topic_temperature
         z -= z.max()
         p = np.exp(z)
-        return (p / p.sum()).astype(np.float32)
+        probs: FloatArray = (p / p.sum()).astype(np.float32)
+        return probs
 
     def signals(self, text: str, exclude_doc: int | None = None) -> tuple[str, FloatArray, float]:
         """The four per-entry signals as rows of a (4, n_entries) array: nearest, profile,
@@ -269,7 +331,9 @@ class Matcher:
         qvec = self._tfidf(counts)
         doc_sims = self._docs.dot(qvec)
         fuzz_sims = (
-            process.cdist([normalized], self._doc_texts, scorer=fuzz.ratio, processor=None, dtype=np.float32)[0]
+            process.cdist([normalized], self._doc_texts, scorer=fuzz.ratio, processor=None, dtype=np.float32)[
+                0
+            ]
             / 100.0
         )
         if exclude_doc is not None:

@@ -35,7 +35,7 @@ class Normalizer:
         # canonical term is never re-expanded through one of its own shorter variants
         # (e.g. 停息挂账 must not become 停息挂账挂账 via the variant 停息).
         table: dict[str, str] = {}
-        for variant, canonical in synonyms.items():
+        for canonical in synonyms.values():
             table[_to_simplified(unicodedata.normalize("NFKC", canonical).lower())] = canonical
         for variant, canonical in synonyms.items():
             key = _to_simplified(unicodedata.normalize("NFKC", variant).lower())

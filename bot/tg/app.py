@@ -60,7 +60,9 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(context_types)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
         # Telegram allows ~30 messages/s overall and 20/min per group; queue rather than hit 429.
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)

@@ -120,9 +120,10 @@ async def on_button(update: Update, context: Context) -> None:
         return
     if reply.kind == "invalid":
         log.warning("refused callback data %r", mask_pii(str(query.data))[:80])
+        # A short notice on the button is enough; a forged payload gets no further reply.
         await query.answer("按钮已失效", show_alert=False)
-    else:
-        await query.answer()
+        return
+    await query.answer()
     message = query.message
     if not isinstance(message, Message):  # too old to reach, or an inline message
         return

@@ -15,7 +15,18 @@ def test_parse_action_accepts_only_our_formats():
     action = parse_action("t:credit-report:1")
     assert (action.kind, action.topic_id, action.page) == ("topic", "credit-report", 1)
     assert parse_action("l").kind == "lawyer"
-    for forged in [None, "", "a:", "a:../../etc", "x:1", "m:-1", "t:credit-report", "a:" + "x" * 80, "l:1", "a:DROP TABLE"]:
+    for forged in [
+        None,
+        "",
+        "a:",
+        "a:../../etc",
+        "x:1",
+        "m:-1",
+        "t:credit-report",
+        "a:" + "x" * 80,
+        "l:1",
+        "a:DROP TABLE",
+    ]:
         assert parse_action(forged) is None, forged
 
 
@@ -55,7 +66,10 @@ def test_topic_pages_and_menu(min_kb):
     actions = [b.action for row in menu.buttons for b in row]
     assert actions == ["t:door-visit:0", "t:credit-report:0", "t:legal-help:0"]
     page = d.topic_page("credit-report", 0)
-    assert [b.action for row in page.buttons for b in row][:2] == ["a:credit-report-how-long", "a:credit-report-objection"]
+    assert [b.action for row in page.buttons for b in row][:2] == [
+        "a:credit-report-how-long",
+        "a:credit-report-objection",
+    ]
     # Out-of-range pages are clamped rather than failing.
     assert d.topics_menu(99).kind == "menu"
 

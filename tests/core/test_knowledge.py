@@ -71,7 +71,9 @@ def test_missing_topics_file_and_bad_ids(tmp_path):
     kb_dir = _copy_min(tmp_path)
     (kb_dir / "topics.yaml").unlink()
     path = kb_dir / "entries" / "basics.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("id: legal-help-lawyer", "id: Legal Help"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: legal-help-lawyer", "id: Legal Help"), encoding="utf-8"
+    )
     found = problems_of(kb_dir)
     assert "knowledge/topics.yaml:1: file is missing" in found
     assert any("entry 'Legal Help': id: must be 3–48 lowercase letters" in p for p in found)

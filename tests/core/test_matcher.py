@@ -1,6 +1,6 @@
 """The three outcomes, Traditional input, synonyms and typos, on the small fixture base."""
 
-from bot.core.matcher import MatchSettings, Matcher, extract_features
+from bot.core.matcher import Matcher, MatchSettings, extract_features
 
 
 def test_features_are_character_ngrams_and_words():

@@ -28,7 +28,9 @@ def test_formatter_masks_tracebacks_too():
     except ValueError:
         import sys
 
-        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "user said %s", ("13912345678",), sys.exc_info())
+        record = logging.LogRecord(
+            "t", logging.ERROR, __file__, 1, "user said %s", ("13912345678",), sys.exc_info()
+        )
     out = formatter.format(record)
     assert "13812345678" not in out and "13912345678" not in out
     assert "[手机***5678]" in out

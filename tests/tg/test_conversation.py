@@ -24,7 +24,13 @@ async def test_start_registers_commands_and_welcomes(api: FakeBotApi, bot: Runni
     commands = api.sent(method="setMyCommands")
     assert len(commands) == 2
     assert {c.params.get("language_code") for c in commands} == {None, "en"}
-    assert [c["command"] for c in commands[0].params["commands"]] == ["start", "topics", "lawyer", "privacy", "help"]
+    assert [c["command"] for c in commands[0].params["commands"]] == [
+        "start",
+        "topics",
+        "lawyer",
+        "privacy",
+        "help",
+    ]
     reply = await api.reply_to(USER, "/start")
     assert "催收问答" in reply.params["text"]
     assert reply.params["parse_mode"] == "HTML"
@@ -89,8 +95,17 @@ async def test_topics_paging_edits_the_menu(api: FakeBotApi, bot: RunningBot):
 
 async def test_sticker_photo_voice_and_location_get_a_friendly_reply(api: FakeBotApi, bot: RunningBot):
     contents = [
-        {"sticker": {"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 1, "height": 1,
-                     "is_animated": False, "is_video": False}},
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "su",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
         {"photo": [{"file_id": "p", "file_unique_id": "pu", "width": 1, "height": 1}]},
         {"voice": {"file_id": "v", "file_unique_id": "vu", "duration": 3}},
         {"location": {"latitude": 30.0, "longitude": 120.0}},
@@ -124,7 +139,9 @@ async def test_forged_callback_is_refused_and_bot_keeps_serving(api: FakeBotApi,
     assert "法律依据" in reply.params["text"]
 
 
-async def test_error_inside_a_handler_is_logged_and_bot_keeps_answering(api: FakeBotApi, bot: RunningBot, caplog):
+async def test_error_inside_a_handler_is_logged_and_bot_keeps_answering(
+    api: FakeBotApi, bot: RunningBot, caplog
+):
     caplog.set_level(logging.ERROR)
     api.fail_next("sendMessage", 400, "Bad Request: can't parse entities", chat_id=USER)
     mark = len(api.calls)
@@ -146,17 +163,37 @@ async def test_edited_message_is_answered(api: FakeBotApi, bot: RunningBot):
 
 async def test_group_chat_answers_only_when_addressed(api: FakeBotApi, bot: RunningBot):
     group = -100500
-    mark = len(api.calls)
     api.push_message(USER, "催收说要上门合法吗", chat_id=group, chat_type="supergroup")
-    api.push_message(USER, None, chat_id=group, chat_type="supergroup",
-                     extra={"sticker": {"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 1,
-                                        "height": 1, "is_animated": False, "is_video": False}})
-    reply = await api.reply_to(USER, f"@{BOT_USERNAME} 催收说要上门合法吗", chat_id=group, chat_type="supergroup")
+    api.push_message(
+        USER,
+        None,
+        chat_id=group,
+        chat_type="supergroup",
+        extra={
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "su",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+    )
+    reply = await api.reply_to(
+        USER, f"@{BOT_USERNAME} 催收说要上门合法吗", chat_id=group, chat_type="supergroup"
+    )
     assert "法律依据" in reply.params["text"]
     assert len(api.sent(group)[0:]) == 1, "only the addressed message gets a reply"
-    assert api.calls.index(reply) > mark
-    bot_message = {"message_id": reply.result["message_id"], "date": 0, "chat": {"id": group, "type": "supergroup"},
-                   "from": {"id": BOT_ID, "is_bot": True, "first_name": "bot"}, "text": "x"}
-    reply2 = await api.reply_to(USER, "那在单位呢 催收来单位找领导合法吗", chat_id=group, chat_type="supergroup",
-                                reply_to=bot_message)
+    bot_message = {
+        "message_id": reply.result["message_id"],
+        "date": 0,
+        "chat": {"id": group, "type": "supergroup"},
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "bot"},
+        "text": "x",
+    }
+    reply2 = await api.reply_to(
+        USER, "那在单位呢 催收来单位找领导合法吗", chat_id=group, chat_type="supergroup", reply_to=bot_message
+    )
     assert reply2.params["text"]
