@@ -118,17 +118,21 @@ ENGLISH_STOPWORDS = frozenset(
 class MatchSettings:
     """Weights and thresholds; defaults were chosen by measurement (README, "Matching")."""
 
-    w_nearest: float = 0.40
-    w_profile: float = 0.20
-    w_topic: float = 0.25
-    w_fuzz: float = 0.15
+    w_nearest: float = 0.15
+    w_profile: float = 0.15
+    w_topic: float = 0.60
+    w_fuzz: float = 0.10
     # Sharpness of the topic classifier's per-feature average log-likelihood -> softmax.
     topic_temperature: float = 4.0
-    answer_threshold: float = 0.50
-    answer_margin: float = 0.06
+    # Add-alpha smoothing of the topic classifier.
+    topic_alpha: float = 0.1
+    answer_threshold: float = 0.45
+    answer_margin: float = 0.15
     # Above this an answer is given even if a sibling entry scores close behind.
     sure_threshold: float = 0.70
-    clarify_threshold: float = 0.32
+    clarify_threshold: float = 0.15
+    # P(out of scope) from the topic classifier above which weak matches get no answer.
+    out_of_scope_threshold: float = 0.5
     # Candidates offered in "did you mean" must be at least this close to the best one.
     clarify_window: float = 0.15
     max_candidates: int = 3
@@ -283,7 +287,7 @@ class Matcher:
             for counts in oos_counts:
                 for feat, n in counts.items():
                     counts_matrix[vocab[feat], class_index[OUT_OF_SCOPE]] += n
-        alpha = 0.1
+        alpha = self.settings.topic_alpha
         totals = counts_matrix.sum(axis=0) + alpha * (n_feat + 1)
         self._nb_log: FloatArray = np.log((counts_matrix + alpha) / totals).astype(np.float32)
         self._nb_unknown: FloatArray = np.log(alpha / totals).astype(np.float32)
@@ -358,23 +362,32 @@ class Matcher:
         """Score every entry and decide: answer, clarify ("did you mean"), or none."""
         s = self.settings
         normalized, combined, oos = self.scores(text, exclude_doc)
-        order = np.argsort(-combined, kind="stable")[: s.max_candidates]
+        order = np.argsort(-combined, kind="stable")
         candidates = tuple(
-            Candidate(self._entry_ids[i], self._entry_topics[i], round(float(combined[i]), 4)) for i in order
+            Candidate(self._entry_ids[i], self._entry_topics[i], round(float(combined[i]), 4))
+            for i in order[: s.max_candidates]
         )
-        return MatchResult(text, normalized, self._decide(candidates, oos), candidates, round(oos, 4))
+        rival = 0.0
+        if candidates:
+            best_topic = candidates[0].topic
+            rival = next((float(combined[i]) for i in order if self._entry_topics[i] != best_topic), 0.0)
+        decision = self._decide(candidates, rival, oos)
+        return MatchResult(text, normalized, decision, candidates, round(oos, 4))
 
-    def _decide(self, candidates: tuple[Candidate, ...], oos: float) -> Decision:
+    def _decide(self, candidates: tuple[Candidate, ...], rival: float, oos: float) -> Decision:
+        """`rival` is the best score of an entry from another topic than the best entry's."""
         s = self.settings
         if not candidates:
             return "none"
         best = candidates[0].score
-        second = candidates[1].score if len(candidates) > 1 else 0.0
         # The out-of-scope class wins only against weak matches: a clear match to an entry
         # beats the classifier's doubt.
-        if oos >= 0.5 and best < s.sure_threshold:
+        if oos >= s.out_of_scope_threshold and best < s.sure_threshold:
             return "none"
-        if best >= s.sure_threshold or (best >= s.answer_threshold and best - second >= s.answer_margin):
+        # Sibling entries of one topic often score close together; answering the best is
+        # still on topic (its related-question buttons lead to the siblings), so the margin
+        # is measured against the best entry of a *different* topic.
+        if best >= s.sure_threshold or (best >= s.answer_threshold and best - rival >= s.answer_margin):
             return "answer"
         if best >= s.clarify_threshold:
             return "clarify"
