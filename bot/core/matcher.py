@@ -118,23 +118,26 @@ ENGLISH_STOPWORDS = frozenset(
 class MatchSettings:
     """Weights and thresholds; defaults were chosen by measurement (README, "Matching")."""
 
-    w_nearest: float = 0.15
-    w_profile: float = 0.15
-    w_topic: float = 0.60
+    w_nearest: float = 0.20
+    w_profile: float = 0.20
+    w_topic: float = 0.50
     w_fuzz: float = 0.10
     # Sharpness of the topic classifier's per-feature average log-likelihood -> softmax.
     topic_temperature: float = 4.0
     # Add-alpha smoothing of the topic classifier.
     topic_alpha: float = 0.1
-    answer_threshold: float = 0.45
-    answer_margin: float = 0.15
-    # Above this an answer is given even if a sibling entry scores close behind.
-    sure_threshold: float = 0.70
-    clarify_threshold: float = 0.15
-    # P(out of scope) from the topic classifier above which weak matches get no answer.
-    out_of_scope_threshold: float = 0.5
+    # Answer outright when the combined score clears this and leads the best entry of any
+    # other topic by answer_margin ...
+    answer_threshold: float = 0.30
+    answer_margin: float = 0.20
+    # ... or when the topic classifier alone is this sure of the best entry's topic.
+    topic_sure: float = 0.60
+    # Below this nothing is offered; between it and an answer, "did you mean".
+    clarify_threshold: float = 0.10
     # Candidates offered in "did you mean" must be at least this close to the best one.
     clarify_window: float = 0.15
+    # P(out of scope) from the topic classifier at or above which there is no answer.
+    out_of_scope_threshold: float = 0.5
     max_candidates: int = 3
 
 
@@ -353,41 +356,45 @@ class Matcher:
 
     def scores(self, text: str, exclude_doc: int | None = None) -> tuple[str, FloatArray, float]:
         """Per-entry combined scores for a question (plus its normalised form and P(off-topic))."""
-        s = self.settings
         normalized, sig, oos = self.signals(text, exclude_doc)
+        return normalized, self._combine(sig), oos
+
+    def _combine(self, sig: FloatArray) -> FloatArray:
+        s = self.settings
         weights = np.asarray([s.w_nearest, s.w_profile, s.w_topic, s.w_fuzz], dtype=np.float32)
-        return normalized, (weights @ sig).astype(np.float32), oos
+        combined: FloatArray = (weights @ sig).astype(np.float32)
+        return combined
 
     def match(self, text: str, exclude_doc: int | None = None) -> MatchResult:
         """Score every entry and decide: answer, clarify ("did you mean"), or none."""
         s = self.settings
-        normalized, combined, oos = self.scores(text, exclude_doc)
+        normalized, sig, oos = self.signals(text, exclude_doc)
+        combined = self._combine(sig)
         order = np.argsort(-combined, kind="stable")
         candidates = tuple(
             Candidate(self._entry_ids[i], self._entry_topics[i], round(float(combined[i]), 4))
             for i in order[: s.max_candidates]
         )
         rival = 0.0
+        topic_prob = 0.0
         if candidates:
             best_topic = candidates[0].topic
             rival = next((float(combined[i]) for i in order if self._entry_topics[i] != best_topic), 0.0)
-        decision = self._decide(candidates, rival, oos)
+            topic_prob = float(sig[2, order[0]])
+        decision = self._decide(candidates, rival, topic_prob, oos)
         return MatchResult(text, normalized, decision, candidates, round(oos, 4))
 
-    def _decide(self, candidates: tuple[Candidate, ...], rival: float, oos: float) -> Decision:
-        """`rival` is the best score of an entry from another topic than the best entry's."""
+    def _decide(self, candidates: tuple[Candidate, ...], rival: float, topic_prob: float, oos: float) -> Decision:
+        """`rival`: best score of an entry of another topic; `topic_prob`: the classifier's
+        probability of the best entry's topic."""
         s = self.settings
-        if not candidates:
+        if not candidates or oos >= s.out_of_scope_threshold:
             return "none"
         best = candidates[0].score
-        # The out-of-scope class wins only against weak matches: a clear match to an entry
-        # beats the classifier's doubt.
-        if oos >= s.out_of_scope_threshold and best < s.sure_threshold:
-            return "none"
         # Sibling entries of one topic often score close together; answering the best is
         # still on topic (its related-question buttons lead to the siblings), so the margin
         # is measured against the best entry of a *different* topic.
-        if best >= s.sure_threshold or (best >= s.answer_threshold and best - rival >= s.answer_margin):
+        if (best >= s.answer_threshold and best - rival >= s.answer_margin) or topic_prob >= s.topic_sure:
             return "answer"
         if best >= s.clarify_threshold:
             return "clarify"

@@ -31,7 +31,7 @@ def test_out_of_scope_gets_none(min_matcher):
 
 def test_unsure_match_clarifies_between_close_entries(min_kb):
     # A strict answer margin forces "did you mean" when two credit-report entries compete.
-    matcher = Matcher(min_kb, MatchSettings(answer_margin=0.9, sure_threshold=0.99, clarify_window=1.0))
+    matcher = Matcher(min_kb, MatchSettings(answer_margin=0.9, topic_sure=1.1, clarify_window=1.0))
     result = matcher.match("征信记录")
     assert result.decision == "clarify"
     options = matcher.clarify_options(result)
