@@ -125,6 +125,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.core.report import analyse, render_html
+
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    report = analyse(kb, Matcher(kb), today)
+    Path(args.html).write_text(render_html(report), encoding="utf-8")
+    print(
+        f"wrote {args.html}: {len(kb.entries)} entries, {len(report.stale)} not reviewed since "
+        f"{report.stale_before}, {len(report.collisions)} phrasing collisions, "
+        f"{len(report.close_pairs)} close pairs"
+    )
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> Settings | None:
     try:
         return Settings.from_env(knowledge_dir=args.knowledge)
@@ -203,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = add("check", "validate the knowledge base and report phrasing collisions", cmd_check)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings (collisions, empty topics) too")
+    p = add("report", "write a readable HTML report of the knowledge base and its confusions", cmd_report)
+    p.add_argument("--html", required=True, metavar="FILE", help="where to write the page, e.g. out.html")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="date to judge review dates by (default: today)")
     p = add("eval", "score the matcher on a labelled .jsonl question set", cmd_eval)
     p.add_argument("file", help="labelled questions, one JSON object per line")
     p.add_argument("--mistakes", action="store_true", help="list every mistake")

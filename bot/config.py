@@ -48,6 +48,8 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     port: int = 8080
     log_level: str = "INFO"
+    # Poll knowledge/ for changes every n seconds and reload (0 = only on /reload).
+    knowledge_watch_seconds: int = 0
 
     def __repr__(self) -> str:
         # Keep the token and the webhook secret out of every repr and log line.
@@ -81,4 +83,5 @@ class Settings:
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
             port=_int(env, "PORT", 8080),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            knowledge_watch_seconds=_int(env, "KNOWLEDGE_WATCH_SECONDS", 0),
         )

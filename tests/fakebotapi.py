@@ -181,6 +181,24 @@ class FakeBotApi:
             }
         )
 
+    def push_inline_query(self, user_id: int, query: str, *, chat_type: str = "sender") -> dict[str, Any]:
+        return self.push(
+            {
+                "inline_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": self.user(user_id),
+                    "query": query,
+                    "offset": "",
+                    "chat_type": chat_type,
+                }
+            }
+        )
+
+    def push_chosen_inline_result(self, user_id: int, result_id: str, query: str) -> dict[str, Any]:
+        return self.push(
+            {"chosen_inline_result": {"result_id": result_id, "from": self.user(user_id), "query": query}}
+        )
+
     # -- reading what the bot did ---------------------------------------------------------
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:

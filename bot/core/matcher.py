@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -426,6 +427,16 @@ class Matcher:
             if best is not None and best.entry != entry.id:
                 found.append((entry.id, qi, entry.questions[qi], best.entry))
         return found
+
+    def held_out_scores(self) -> Iterator[tuple[int, int, FloatArray]]:
+        """Every phrasing scored as if it were a new question, itself left out of the index.
+
+        Yields (entry index, phrasing index, combined per-entry scores in `kb.entries` order);
+        the maintainer report uses it to find pairs of entries the matcher cannot tell apart.
+        """
+        for di, (ei, qi) in enumerate(self._doc_source):
+            if qi >= 0:
+                yield ei, qi, self.scores(self.kb.entries[ei].questions[qi], exclude_doc=di)[1]
 
 
 def _unit(vec: dict[int, float]) -> dict[int, float]:

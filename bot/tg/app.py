@@ -11,16 +11,18 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
-from bot.tg import handlers
+from bot.tg import group, handlers, inline, reload
 from bot.tg.context import BotData, Brain
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,14 @@ def register_handlers(app: AnyApp) -> None:
     app.add_handler(CommandHandler("topics", handlers.topics_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy_command))
     app.add_handler(CommandHandler("lawyer", handlers.lawyer_command))
+    # Staff and maintainer tools. /reload: ADMIN_IDS only (others fall through to the unknown-
+    # command reply below); non-blocking, so questions are answered while it rebuilds.
+    admins = filters.User(user_id=app.bot_data.settings.admin_ids)
+    app.add_handler(CommandHandler("reload", reload.reload_command, filters=admins, block=False))
+    app.add_handler(CommandHandler("answer", group.answer_command))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
+    app.add_handler(ChosenInlineResultHandler(inline.chosen_result))
+    reload.schedule_watch(app)
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     # Unknown commands and everything without text (stickers, photos, voice, files, places).

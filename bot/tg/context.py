@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,9 @@ class BotData:
         self.settings: Settings = Settings()
         self.storage: Any = None
         self.bot_username: str = ""
+        # Live reload (bot/tg/reload.py): one rebuild at a time; the files' state last loaded.
+        self.reload_lock = asyncio.Lock()
+        self.knowledge_stamp: tuple[tuple[str, int, int], ...] = ()
 
     def require_brain(self) -> Brain:
         if self.brain is None:
