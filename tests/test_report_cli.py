@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import build_parser
+from bot.config import DEFAULT_KNOWLEDGE
+from bot.core.knowledge import load_knowledge
 from tests.conftest import FIXTURES
 from tests.test_cli import run_cli
 
@@ -21,7 +23,8 @@ def test_report_writes_the_page(tmp_path):
     out = tmp_path / "out.html"
     result = run_cli("report", "--html", str(out), "--today", "2028-01-01")
     assert result.returncode == 0, result.stderr
-    assert "85 not reviewed since 2027-01-01" in result.stdout
+    entries = len(load_knowledge(DEFAULT_KNOWLEDGE).entries)  # all were reviewed in 2026
+    assert f"{entries} entries, {entries} not reviewed since 2027-01-01" in result.stdout
     page = out.read_text(encoding="utf-8")
     assert "催收问答 · 知识库报告 2028-01-01" in page
 

@@ -385,7 +385,9 @@ class Matcher:
         decision = self._decide(candidates, rival, topic_prob, oos)
         return MatchResult(text, normalized, decision, candidates, round(oos, 4))
 
-    def _decide(self, candidates: tuple[Candidate, ...], rival: float, topic_prob: float, oos: float) -> Decision:
+    def _decide(
+        self, candidates: tuple[Candidate, ...], rival: float, topic_prob: float, oos: float
+    ) -> Decision:
         """`rival`: best score of an entry of another topic; `topic_prob`: the classifier's
         probability of the best entry's topic."""
         s = self.settings

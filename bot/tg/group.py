@@ -24,7 +24,9 @@ async def answer_command(update: Update, context: Context) -> None:
         await message.reply_text(html.escape(USAGE, quote=False))
         return
     brain = context.bot_data.require_brain()
-    question = staff_question(brain.matcher, target.text or target.caption or "", " ".join(context.args or []))
+    question = staff_question(
+        brain.matcher, target.text or target.caption or "", " ".join(context.args or [])
+    )
     if not question:
         await message.reply_text(html.escape(USAGE, quote=False))
         return
