@@ -31,9 +31,9 @@ def test_own_labelled_questions(real_matcher):
     s = report.summary()
     print("own set:", s)
     assert report.in_scope >= 60 and report.out_of_scope >= 20
-    assert s["answer_correct"] >= 0.75
-    assert s["correct_or_offered"] >= 0.90
-    assert s["wrong_answer"] <= 0.05
+    assert s["answer_correct"] >= 0.80
+    assert s["correct_or_offered"] >= 0.93
+    assert s["wrong_answer"] <= 0.03
     assert s["oos_answered"] <= 0.05
 
 
@@ -42,7 +42,7 @@ def test_shared_dev_set(real_matcher):
     report = run(real_matcher, SHARED_EVAL / "dev.jsonl")
     s = report.summary()
     print("shared dev set:", s)
-    assert s["answer_correct"] >= 0.80
+    assert s["answer_correct"] >= 0.78
     assert s["correct_or_offered"] >= 0.93
     assert s["wrong_answer"] <= 0.04
     assert s["oos_answered"] <= 0.05

@@ -119,9 +119,9 @@ ENGLISH_STOPWORDS = frozenset(
 class MatchSettings:
     """Weights and thresholds; defaults were chosen by measurement (README, "Matching")."""
 
-    w_nearest: float = 0.20
-    w_profile: float = 0.20
-    w_topic: float = 0.50
+    w_nearest: float = 0.25
+    w_profile: float = 0.25
+    w_topic: float = 0.40
     w_fuzz: float = 0.10
     # Sharpness of the topic classifier's per-feature average log-likelihood -> softmax.
     topic_temperature: float = 4.0
@@ -130,15 +130,15 @@ class MatchSettings:
     # Answer outright when the combined score clears this and leads the best entry of any
     # other topic by answer_margin ...
     answer_threshold: float = 0.30
-    answer_margin: float = 0.20
+    answer_margin: float = 0.15
     # ... or when the topic classifier alone is this sure of the best entry's topic.
     topic_sure: float = 0.60
     # Below this nothing is offered; between it and an answer, "did you mean".
-    clarify_threshold: float = 0.10
+    clarify_threshold: float = 0.15
     # Candidates offered in "did you mean" must be at least this close to the best one.
     clarify_window: float = 0.15
     # P(out of scope) from the topic classifier at or above which there is no answer.
-    out_of_scope_threshold: float = 0.5
+    out_of_scope_threshold: float = 0.1
     max_candidates: int = 3
 
 
