@@ -8,6 +8,17 @@ from tests.fakebotapi import BOT_ID, BOT_USERNAME, FakeBotApi
 from tests.tg.conftest import RunningBot
 
 USER = 4242
+STICKER = {
+    "sticker": {
+        "file_id": "s",
+        "file_unique_id": "su",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
+}
 
 
 def buttons(call) -> list[str]:
@@ -101,17 +112,7 @@ async def test_topics_paging_edits_the_menu(api: FakeBotApi, bot: RunningBot):
 
 async def test_sticker_photo_voice_and_location_get_a_friendly_reply(api: FakeBotApi, bot: RunningBot):
     contents = [
-        {
-            "sticker": {
-                "file_id": "s",
-                "file_unique_id": "su",
-                "type": "regular",
-                "width": 1,
-                "height": 1,
-                "is_animated": False,
-                "is_video": False,
-            }
-        },
+        STICKER,
         {"photo": [{"file_id": "p", "file_unique_id": "pu", "width": 1, "height": 1}]},
         {"voice": {"file_id": "v", "file_unique_id": "vu", "duration": 3}},
         {"location": {"latitude": 30.0, "longitude": 120.0}},
@@ -175,17 +176,7 @@ async def test_group_chat_answers_only_when_addressed(api: FakeBotApi, bot: Runn
         None,
         chat_id=group,
         chat_type="supergroup",
-        extra={
-            "sticker": {
-                "file_id": "s",
-                "file_unique_id": "su",
-                "type": "regular",
-                "width": 1,
-                "height": 1,
-                "is_animated": False,
-                "is_video": False,
-            }
-        },
+        extra=STICKER,
     )
     reply = await api.reply_to(
         USER, f"@{BOT_USERNAME} 催收说要上门合法吗", chat_id=group, chat_type="supergroup"
