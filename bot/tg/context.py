@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
@@ -11,6 +11,9 @@ from bot.config import Settings
 from bot.core.dialog import Dialog
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+
+if TYPE_CHECKING:
+    from bot.tg.handoff import Handoff
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,14 @@ class BotData:
     def __init__(self) -> None:
         self.brain: Brain | None = None
         self.settings: Settings = Settings()
-        self.storage: Any = None
+        self.storage: Any = None  # bot.storage.Storage once post_init has opened it
+        self.handoff: Handoff | None = None
         self.bot_username: str = ""
+
+    def require_handoff(self) -> Handoff:
+        if self.handoff is None:
+            raise RuntimeError("hand-off not set up")
+        return self.handoff
 
     def require_brain(self) -> Brain:
         if self.brain is None:
