@@ -305,7 +305,10 @@ class FakeBotApi:
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
+        # Like Telegram: asking from an offset confirms every earlier update, for good (a
+        # restarted bot does not get them again).
+        self._confirmed = max(getattr(self, "_confirmed", 0), int(params.get("offset") or 0))
+        offset = self._confirmed
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + min(timeout, 1.0)
         while True:

@@ -92,7 +92,7 @@ class Handoff:
 
     async def alert_admins(self, bot: Bot, text: str) -> None:
         """Tell every admin in a private message; without admins, the log is all there is."""
-        log.error("admin alert: %s", mask_pii(text))
+        log.warning("admin alert: %s", mask_pii(text))
         for admin in self.settings.admin_ids:
             try:
                 await bot.send_message(admin, text)

@@ -16,6 +16,7 @@ from bot.core.dialog import Reply
 from bot.core.handoff import new_ref, receipt
 from bot.core.intake import Intake, IntakeData, Step
 from bot.storage import Draft, DuplicateRef, NewEnquiry
+from bot.tg import handlers
 from bot.tg.context import Context
 from bot.tg.handoff import LAST_ANSWER, Handoff, kick
 from bot.tg.replies import edit_or_send, send_reply
@@ -93,6 +94,10 @@ async def lawyer_button(update: Update, context: Context) -> None:
     """The "联系律师" button under answers and the no-match reply."""
     query = update.callback_query
     if query is None:
+        return
+    if query.data != "l":
+        # PTB lets a callback without data through every pattern; the generic handler refuses it.
+        await handlers.on_button(update, context)
         return
     await query.answer()
     message = query.message
