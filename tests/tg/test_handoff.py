@@ -127,7 +127,7 @@ async def test_whole_hand_off_between_two_borrowers_and_the_firm(api: FakeBotApi
     text = card.params["text"]
     assert "网贷" in text and "3–12 个月" in text and "联系家人/朋友、说要上门" in text and "大概3万" in text
     assert "他们说明天来我家" in text and title in text
-    assert f"e:t:" in " ".join(buttons(card)) and any(b.startswith("e:x:") for b in buttons(card))
+    assert "e:t:" in " ".join(buttons(card)) and any(b.startswith("e:x:") for b in buttons(card))
     photo = await api.wait_for(to(FIRM, "sendPhoto"))
     assert photo.params["reply_parameters"]["message_id"] == card.result["message_id"]
 
@@ -194,7 +194,7 @@ async def test_whole_hand_off_between_two_borrowers_and_the_firm(api: FakeBotApi
 async def test_forget_deletes_everything_and_tells_the_firm(
     api: FakeBotApi, firm_bot: RunningBot, tmp_path: Path
 ):
-    ref, receipt = await submit_enquiry(api, A, "我想协商还款")
+    ref, _ = await submit_enquiry(api, A, "我想协商还款")
     await api.wait_for(to(FIRM, contains=f"#{ref}"))
     ask = await api.reply_to(A, "/forget")
     assert "g:yes" in buttons(ask)
