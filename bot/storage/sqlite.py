@@ -229,6 +229,8 @@ class SqliteStorage:
         now: float,
         enquiry: Enquiry | None = None,
     ) -> int:
+        if enquiry is not None:  # a message about an enquiry is activity on it
+            self._db.execute("UPDATE enquiries SET updated_at = ? WHERE id = ?", (now, enquiry.id))
         return self._insert_outbox(
             self._db,
             target,
@@ -317,6 +319,14 @@ class SqliteStorage:
                 cur = db.execute(f"DELETE FROM {table.table} WHERE {table.user_column} = ?", (user_id,))
                 deleted[table.label] = deleted.get(table.label, 0) + cur.rowcount
         return deleted
+
+    def close_idle(self, idle_before: float, now: float) -> int:
+        cur = self._db.execute(
+            "UPDATE enquiries SET status = 'closed', closed_at = ?, updated_at = ? "
+            "WHERE status != 'closed' AND updated_at < ?",
+            (now, now, idle_before),
+        )
+        return cur.rowcount
 
     def purge_closed(self, closed_before: float) -> int:
         with self._tx() as db:

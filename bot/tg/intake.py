@@ -159,6 +159,9 @@ async def on_input(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     if draft is None:
         return
+    if draft.step == "consent":  # they moved on without agreeing: drop the form, answer normally
+        handoff.db().delete_draft(user.id)
+        return
     data = IntakeData.from_dict(draft.data)
     if message.photo:
         step = _intake(context).photo(draft.step, data, message.photo[-1].file_id, message.caption or "")

@@ -91,7 +91,11 @@ async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None
             await context.bot.send_message(draft.chat_id, reply.text)
         except TelegramError:
             log.warning("could not tell a user their form timed out", exc_info=True)
-    purged = storage.purge_closed(now - handoff.settings.retention_days * 86400)
+    retention = handoff.settings.retention_days * 86400
+    idle = storage.close_idle(now - retention, now)
+    if idle:
+        log.info("closed %d enquiries idle for %d days", idle, handoff.settings.retention_days)
+    purged = storage.purge_closed(now - retention)
     if purged:
         log.info("purged %d closed enquiries older than %d days", purged, handoff.settings.retention_days)
 

@@ -377,3 +377,18 @@ async def test_logs_never_hold_personal_numbers(api: FakeBotApi, firm_bot: Runni
     assert f"#{ref}" in logged
     for number in (PHONE, ID_CARD, BANK_CARD):
         assert number not in logged
+
+
+async def test_lawyer_button_under_an_answer_starts_the_form_and_typing_instead_moves_on(
+    api: FakeBotApi, firm_bot: RunningBot
+):
+    answer = await api.reply_to(A, "催收说明天要上门来我家，这合法吗？")
+    assert "l" in buttons(answer)
+    mark = await press(api, A, A, answer.result["message_id"], "l")
+    consent = await api.wait_for(to(A, contains="会发给律所的内容"), after=mark)
+    assert "i:c:yes" in buttons(consent)
+    # Typing a question instead of agreeing drops the form and gets a normal answer.
+    reply = await api.reply_to(A, "催收说要上门合法吗")
+    assert "法律依据" in reply.params["text"]
+    nothing = await api.reply_to(A, "/cancel")
+    assert "没有正在填写" in nothing.params["text"]
