@@ -66,6 +66,8 @@ class FakeBotApi:
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     chat_members: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Group chats with forum topics enabled, as getChat reports them.
+    forum_chats: set[int] = field(default_factory=set)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -321,7 +323,10 @@ class FakeBotApi:
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
+        # Like Telegram: asking from an offset confirms every earlier update, for good (a
+        # restarted bot does not get them again).
+        self._confirmed = max(getattr(self, "_confirmed", 0), int(params.get("offset") or 0))
+        offset = self._confirmed
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + min(timeout, 1.0)
         while True:
@@ -412,6 +417,26 @@ class FakeBotApi:
     def _m_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         status = self.chat_members.get((params.get("chat_id"), params.get("user_id")), "left")
         return {"status": status, "user": self.user(int(params.get("user_id", 0)))}
+
+    def _m_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params.get("chat_id")
+        chat: dict[str, Any] = {
+            "id": chat_id,
+            "type": "private" if isinstance(chat_id, int) and chat_id > 0 else "supergroup",
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+        if chat["type"] == "supergroup":
+            chat["title"] = "群"
+            chat["is_forum"] = chat_id in self.forum_chats
+        return chat
 
     def _m_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
-from bot.tg import group, handlers, inline, reload
+from bot.tg import group, handlers, handoff, inline, reload
 from bot.tg.context import BotData, Brain
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,20 @@ COMMANDS_ZH = [
     BotCommand("start", "开始 / 常见问题"),
     BotCommand("topics", "按主题浏览"),
     BotCommand("lawyer", "联系律师"),
+    BotCommand("mycases", "我的律师咨询"),
     BotCommand("privacy", "隐私说明与删除数据"),
+    BotCommand("forget", "删除我的数据"),
+    BotCommand("cancel", "取消正在填写的内容"),
     BotCommand("help", "使用说明"),
 ]
 COMMANDS_EN = [
     BotCommand("start", "Start / common questions"),
     BotCommand("topics", "Browse topics"),
     BotCommand("lawyer", "Contact a lawyer"),
+    BotCommand("mycases", "My enquiries to the lawyers"),
     BotCommand("privacy", "Privacy and deleting your data"),
+    BotCommand("forget", "Delete my data"),
+    BotCommand("cancel", "Cancel what I am filling in"),
     BotCommand("help", "How to use this bot"),
 ]
 
@@ -46,6 +52,7 @@ AnyApp = Application[Any, Any, Any, Any, BotData, Any]
 
 
 async def _post_init(app: AnyApp) -> None:
+    await handoff.start(app)
     me = await app.bot.get_me()
     app.bot_data.bot_username = me.username or ""
     await app.bot.set_my_commands(COMMANDS_ZH)
@@ -68,10 +75,12 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
         # Telegram allows ~30 messages/s overall and 20/min per group; queue rather than hit 429.
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
+        .post_shutdown(handoff.stop)
         .build()
     )
     app.bot_data.settings = settings
     app.bot_data.brain = Brain.build(kb)
+    app.bot_data.handoff = handoff.Handoff(settings)
     register_handlers(app)
     return app
 
@@ -82,7 +91,7 @@ def register_handlers(app: AnyApp) -> None:
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("topics", handlers.topics_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy_command))
-    app.add_handler(CommandHandler("lawyer", handlers.lawyer_command))
+    handoff.register_handlers(app)  # /lawyer, /mycases, /forget, /cancel, relays; before on_button
     # Staff and maintainer tools. /reload: ADMIN_IDS only (others fall through to the unknown-
     # command reply below); non-blocking, so questions are answered while it rebuilds.
     admins = filters.User(user_id=app.bot_data.settings.admin_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
@@ -12,6 +12,9 @@ from bot.config import Settings
 from bot.core.dialog import Dialog
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+
+if TYPE_CHECKING:
+    from bot.tg.handoff import Handoff
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,17 @@ class BotData:
     def __init__(self) -> None:
         self.brain: Brain | None = None
         self.settings: Settings = Settings()
-        self.storage: Any = None
+        self.storage: Any = None  # bot.storage.Storage once post_init has opened it
+        self.handoff: Handoff | None = None
         self.bot_username: str = ""
         # Live reload (bot/tg/reload.py): one rebuild at a time; the files' state last loaded.
         self.reload_lock = asyncio.Lock()
         self.knowledge_stamp: tuple[tuple[str, int, int], ...] = ()
+
+    def require_handoff(self) -> Handoff:
+        if self.handoff is None:
+            raise RuntimeError("hand-off not set up")
+        return self.handoff
 
     def require_brain(self) -> Brain:
         if self.brain is None:

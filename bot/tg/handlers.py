@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 
 from bot.core.privacy import mask_pii
 from bot.tg.context import Context
+from bot.tg.handoff import remember_answer
 from bot.tg.replies import edit_or_send, send_reply
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,6 @@ async def privacy_command(update: Update, context: Context) -> None:
         await send_reply(update.effective_message, context.bot_data.require_brain().dialog.privacy(days))
 
 
-async def lawyer_command(update: Update, context: Context) -> None:
-    """/lawyer: the firm's contact details."""
-    if update.effective_message:
-        await send_reply(update.effective_message, context.bot_data.require_brain().dialog.lawyer())
-
-
 async def on_text(update: Update, context: Context) -> None:
     """A typed question: answer, "did you mean", or a polite fallback."""
     message = update.effective_message
@@ -95,6 +90,7 @@ async def on_text(update: Update, context: Context) -> None:
             reply.match.score,
             len(text),
         )
+    remember_answer(context, reply)
     await send_reply(message, reply, quote=not _is_private(message.chat))
 
 
@@ -130,6 +126,7 @@ async def on_button(update: Update, context: Context) -> None:
     if reply.kind == "menu":
         await edit_or_send(message, reply)
     else:
+        remember_answer(context, reply)
         await send_reply(message, reply)
 
 

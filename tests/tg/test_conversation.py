@@ -39,7 +39,10 @@ async def test_start_registers_commands_and_welcomes(api: FakeBotApi, bot: Runni
         "start",
         "topics",
         "lawyer",
+        "mycases",
         "privacy",
+        "forget",
+        "cancel",
         "help",
     ]
     reply = await api.reply_to(USER, "/start")

@@ -1,0 +1,151 @@
+"""The borrower's side of open enquiries: follow-ups, /mycases and /forget; and /resend for admins.
+
+Enquiries are only ever shown in the borrower's own private chat; commands from groups get a
+pointer, never data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import ForceReply, Message, Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.core.handoff import firm_forget_notice, forget_done, forget_question, my_cases, relay_to_firm
+from bot.tg.context import Context
+from bot.tg.handoff import LAST_ANSWER, Handoff, kick
+from bot.tg.replies import send_reply
+
+log = logging.getLogger(__name__)
+
+_FOLLOWUP = re.compile(r"^f:(\d{1,12})$")
+PRIVATE_ONLY = "为保护隐私，请私聊我使用这个命令。"
+
+
+def _handoff(context: Context) -> Handoff:
+    return context.bot_data.require_handoff()
+
+
+async def user_followup(update: Update, context: Context) -> None:
+    """The borrower replied to a message of an enquiry: pass it on to the firm's thread."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.reply_to_message is None:
+        return
+    handoff = _handoff(context)
+    storage = handoff.db()
+    enquiry = storage.linked_enquiry(message.chat.id, message.reply_to_message.message_id, "user")
+    if enquiry is None or enquiry.user_id != user.id:
+        return  # not about an enquiry: the normal handlers answer it
+    if enquiry.status == "closed":
+        await message.reply_text(f"咨询 #{enquiry.ref} 已结案。如有新的问题，请发送 /lawyer 重新咨询。")
+        raise ApplicationHandlerStop
+    payload: dict[str, Any]
+    if message.text:
+        storage.enqueue(
+            "firm", "text", {"text": relay_to_firm(enquiry, message.text)}, handoff.now(), enquiry
+        )
+    elif message.photo:
+        payload = {"file_id": message.photo[-1].file_id, "caption": relay_to_firm(enquiry, message.caption)}
+        storage.enqueue("firm", "photo", payload, handoff.now(), enquiry)
+    else:
+        payload = {
+            "from_chat_id": message.chat.id,
+            "message_id": message.message_id,
+            "caption": relay_to_firm(enquiry, message.caption),
+        }
+        storage.enqueue("firm", "copy", payload, handoff.now(), enquiry)
+    log.info("follow-up queued for enquiry #%s", enquiry.ref)
+    kick(context)
+    await message.reply_text(f"已转给律所（咨询 #{enquiry.ref}）。律师回复后会在这里通知您。")
+    raise ApplicationHandlerStop
+
+
+async def followup_button(update: Update, context: Context) -> None:
+    """✍️ under a receipt or a lawyer's reply: ask for the follow-up as a reply."""
+    query = update.callback_query
+    if query is None:
+        return
+    m = _FOLLOWUP.match(query.data or "")
+    handoff = _handoff(context)
+    enquiry = handoff.db().enquiry(int(m.group(1))) if m else None
+    if enquiry is None or enquiry.user_id != query.from_user.id or not isinstance(query.message, Message):
+        await query.answer("这个按钮已失效")
+        return
+    await query.answer()
+    if enquiry.status == "closed":
+        await query.message.reply_text(f"咨询 #{enquiry.ref} 已结案。如有新的问题，请发送 /lawyer 重新咨询。")
+        return
+    prompt = await query.message.reply_text(
+        f"请直接在下面写下要补充给律所的内容（咨询 #{enquiry.ref}，文字或照片）：",
+        reply_markup=ForceReply(input_field_placeholder="补充情况"),
+    )
+    handoff.db().link(prompt.chat.id, prompt.message_id, enquiry, "user")
+
+
+async def mycases_command(update: Update, context: Context) -> None:
+    """/mycases: the user's own enquiries and their status (private chats only)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if message.chat.type != "private":
+        await message.reply_text(PRIVATE_ONLY)
+        return
+    await send_reply(message, my_cases(_handoff(context).db().enquiries_of(user.id)))
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """/forget: ask for confirmation before deleting everything stored about the user."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.chat.type != "private":
+        await message.reply_text(PRIVATE_ONLY)
+        return
+    await send_reply(message, forget_question())
+
+
+async def forget_button(update: Update, context: Context) -> None:
+    """The /forget confirmation: delete, then say what was deleted."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message) or query.message.chat.type != "private":
+        return
+    await query.answer()
+    if query.data != "g:yes":
+        await query.message.edit_text("好的，没有删除任何数据。")
+        return
+    handoff = _handoff(context)
+    storage = handoff.db()
+    user_id = query.from_user.id
+    at_firm = [e.ref for e in storage.enquiries_of(user_id) if e.firm_message_id is not None]
+    deleted = storage.forget_user(user_id)
+    if context.user_data is not None:
+        context.user_data.pop(LAST_ANSWER, None)
+    if at_firm:
+        storage.enqueue("firm", "text", {"text": firm_forget_notice(at_firm)}, handoff.now())
+        kick(context)
+    log.info("user data deleted on request: %s", {k: v for k, v in deleted.items() if v})
+    reply = forget_done(deleted, at_firm)
+    await query.message.edit_text(reply.text)
+
+
+async def resend_command(update: Update, context: Context) -> None:
+    """/resend <ref> (admins, private chat): re-queue an enquiry's uncertain or failed messages."""
+    message, user = update.effective_message, update.effective_user
+    handoff = _handoff(context)
+    if message is None or user is None or user.id not in handoff.settings.admin_ids:
+        return
+    if message.chat.type != "private":
+        await message.reply_text(PRIVATE_ONLY)
+        return
+    ref = (context.args or [""])[0].lstrip("#").upper()
+    enquiry = handoff.db().enquiry_by_ref(ref) if ref else None
+    if enquiry is None:
+        await message.reply_text("用法：/resend 咨询编号，例如 /resend K7P3QX")
+        return
+    rows = [r for r in handoff.db().rows_for(enquiry.id) if r.state in ("uncertain", "dead")]
+    for row in rows:
+        handoff.db().requeue(row.id, handoff.now())
+    kick(context)
+    await message.reply_text(f"咨询 #{enquiry.ref}：已重新排队 {len(rows)} 条消息。")

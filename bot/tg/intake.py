@@ -1,0 +1,227 @@
+"""The borrower's "ask a lawyer" form in Telegram: consent, facts, question, confirmation.
+
+The steps themselves are in `bot.core.intake`; this module stores the draft between messages
+(in the database, so a restart does not lose it), shows the replies and, on confirmation,
+writes the enquiry before anything is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.ext import ApplicationHandlerStop
+
+from bot.core.dialog import Reply
+from bot.core.handoff import new_ref, receipt
+from bot.core.intake import Intake, IntakeData, Step
+from bot.storage import Draft, DuplicateRef, NewEnquiry
+from bot.tg import handlers
+from bot.tg.context import Context
+from bot.tg.handoff import LAST_ANSWER, Handoff, kick
+from bot.tg.replies import edit_or_send, send_reply
+
+log = logging.getLogger(__name__)
+
+
+def _intake(context: Context) -> Intake:
+    return Intake(context.bot_data.require_brain().kb.firm, context.bot_data.settings.retention_days)
+
+
+def _handoff(context: Context) -> Handoff:
+    return context.bot_data.require_handoff()
+
+
+def _live_draft(handoff: Handoff, user_id: int) -> tuple[Draft | None, bool]:
+    """The user's draft and whether it had already timed out (and was dropped)."""
+    draft = handoff.db().get_draft(user_id)
+    if draft is None:
+        return None, False
+    if draft.updated_at < handoff.now() - handoff.config.intake_timeout:
+        handoff.db().delete_draft(user_id)
+        return None, True
+    return draft, False
+
+
+def _rate_limited(handoff: Handoff, user_id: int) -> Reply | None:
+    limit = handoff.settings.enquiries_per_hour
+    recent = handoff.db().count_enquiries_since(user_id, handoff.now() - 3600)
+    if recent < limit:
+        return None
+    return Reply(
+        f"您在一小时内已经提交了 {recent} 条咨询（上限 {limit} 条），律所会逐一处理。"
+        "请稍后再提交新的咨询；要补充已提交的咨询，请回复律所发来的消息，或发送 /mycases 查看。",
+        "info",
+    )
+
+
+async def _begin(message: Message, user: User, context: Context, last_answer: str) -> None:
+    handoff = _handoff(context)
+    limited = _rate_limited(handoff, user.id)
+    if limited is not None:
+        await send_reply(message, limited)
+        return
+    step = _intake(context).begin(last_answer)
+    handoff.db().save_draft(user.id, message.chat.id, "consent", step.data.to_dict(), handoff.now())
+    await send_reply(message, step.reply)
+
+
+async def _group_pointer(message: Message, context: Context) -> None:
+    """In groups the form is not started: show the firm's details and a link to a private chat."""
+    brain = context.bot_data.require_brain()
+    reply = brain.dialog.lawyer()
+    text = reply.text + "\n\n为保护隐私，请私聊我发送 /lawyer 提交咨询。"
+    markup = None
+    if context.bot_data.bot_username:
+        url = f"https://t.me/{context.bot_data.bot_username}"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("私聊机器人", url=url)]])
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def lawyer_command(update: Update, context: Context) -> None:
+    """/lawyer: in a private chat, start the form; in a group, point to a private chat."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if message.chat.type != "private":
+        await _group_pointer(message, context)
+        return
+    last = (context.user_data or {}).get(LAST_ANSWER, "")
+    await _begin(message, user, context, str(last))
+
+
+async def lawyer_button(update: Update, context: Context) -> None:
+    """The "联系律师" button under answers and the no-match reply."""
+    query = update.callback_query
+    if query is None:
+        return
+    if query.data != "l":
+        # PTB lets a callback without data through every pattern; the generic handler refuses it.
+        await handlers.on_button(update, context)
+        return
+    await query.answer()
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if message.chat.type != "private":
+        await _group_pointer(message, context)
+        return
+    # The button sits under the answer the user just read: its first line is the title.
+    shown = (message.text or "").split("\n", 1)[0] if message.text else ""
+    last = (
+        shown
+        if message.text and "法律依据" in message.text
+        else (context.user_data or {}).get(LAST_ANSWER, "")
+    )
+    await _begin(message, query.from_user, context, str(last or ""))
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel: drop the unfinished form."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if _handoff(context).db().delete_draft(user.id):
+        await send_reply(message, _intake(context).cancelled())
+    else:
+        await message.reply_text("现在没有正在填写的内容，无需取消。")
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """A button of the form (i:<step>:<value>)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    handoff = _handoff(context)
+    draft, expired = _live_draft(handoff, query.from_user.id)
+    if draft is None:
+        await query.answer(
+            "表单已失效" + ("（超时）" if expired else "") + "，请重新发送 /lawyer", show_alert=True
+        )
+        return
+    step = _intake(context).button(draft.step, IntakeData.from_dict(draft.data), query.data)
+    if step is None:
+        await query.answer("这个按钮已失效，请使用最新消息里的按钮")
+        return
+    await query.answer()
+    await _apply(step, draft, query.message, query.from_user, context)
+
+
+async def on_input(update: Update, context: Context) -> None:
+    """Typed text or a photo while the form is open; otherwise the normal handlers answer."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    handoff = _handoff(context)
+    draft, expired = _live_draft(handoff, user.id)
+    if expired:
+        await send_reply(message, _intake(context).timed_out())
+        raise ApplicationHandlerStop
+    if draft is None:
+        return
+    if draft.step == "consent":  # they moved on without agreeing: drop the form, answer normally
+        handoff.db().delete_draft(user.id)
+        return
+    data = IntakeData.from_dict(draft.data)
+    if message.photo:
+        step = _intake(context).photo(draft.step, data, message.photo[-1].file_id, message.caption or "")
+    else:
+        step = _intake(context).text(draft.step, data, message.text or "")
+    for notice in step.notices:
+        await message.reply_text(notice)
+    await _apply(step, draft, message, user, context)
+    raise ApplicationHandlerStop
+
+
+async def _apply(step: Step, draft: Draft, message: Message, user: User, context: Context) -> None:
+    handoff = _handoff(context)
+    if step.submit:
+        await _submit(step.data, draft, message, user, context)
+        return
+    if step.step is None:
+        handoff.db().delete_draft(user.id)
+    else:
+        handoff.db().save_draft(user.id, draft.chat_id, step.step, step.data.to_dict(), handoff.now())
+    if step.edit:
+        await edit_or_send(message, step.reply)
+    else:
+        await send_reply(message, step.reply)
+
+
+async def _submit(data: IntakeData, draft: Draft, message: Message, user: User, context: Context) -> None:
+    handoff = _handoff(context)
+    storage = handoff.db()
+    limited = _rate_limited(handoff, user.id)
+    if limited is not None:
+        storage.delete_draft(user.id)
+        await send_reply(message, limited)
+        return
+    new = NewEnquiry(
+        user_id=user.id,
+        chat_id=draft.chat_id,
+        user_name=user.full_name,
+        username=user.username or "",
+        question=data.question,
+        lender=data.lender,
+        overdue=data.overdue,
+        events=data.events,
+        amount=data.amount,
+        photo_file_id=data.photo_file_id,
+        last_answer=data.last_answer,
+    )
+    for _ in range(5):
+        try:
+            enquiry = storage.create_enquiry(new, new_ref(), handoff.now())
+            break
+        except DuplicateRef:  # one in ~10^9: draw another
+            continue
+    else:
+        raise RuntimeError("could not allocate an enquiry reference")
+    storage.delete_draft(user.id)
+    log.info(
+        "enquiry #%s stored (%d chars, photo=%s)", enquiry.ref, len(enquiry.question), bool(new.photo_file_id)
+    )
+    kick(context)
+    await message.edit_reply_markup(None)
+    sent = await send_reply(message, receipt(enquiry, context.bot_data.require_brain().kb.firm))
+    storage.link(sent.chat.id, sent.message_id, enquiry, "user")

@@ -1,0 +1,78 @@
+"""The intake form's steps, without Telegram."""
+
+from __future__ import annotations
+
+from bot.core.handoff import firm_card, my_cases, new_ref, receipt
+from bot.core.intake import MAX_QUESTION, Intake, IntakeData
+from bot.storage import NewEnquiry, SqliteStorage
+
+
+def actions(reply) -> list[str]:
+    return [b.action for row in reply.buttons for b in row]
+
+
+def test_full_walk_through_and_summary(min_kb):
+    intake = Intake(min_kb.firm, 90)
+    step = intake.begin("上门合法吗")
+    assert "90 天" in step.reply.text and "Telegram 名称" in step.reply.text and "/forget" in step.reply.text
+    assert min_kb.firm.name in step.reply.text
+    data = step.data
+    for state, action in [
+        ("consent", "i:c:yes"),
+        ("lender", "i:l:bank"),
+        ("overdue", "i:o:gt12"),
+        ("events", "i:e:lawsuit"),
+        ("events", "i:e:lawsuit"),
+        ("events", "i:e:police"),
+        ("events", "i:e:done"),
+    ]:
+        nxt = intake.button(state, data, action)
+        assert nxt is not None, (state, action)
+        data = nxt.data
+    assert nxt.step == "amount" and data.events == ("威胁报警/坐牢",)
+    nxt = intake.text("amount", data, "5万")
+    nxt = intake.text(nxt.step, nxt.data, "<b>法院</b> 寄来材料")
+    assert nxt.step == "confirm" and "&lt;b&gt;法院" in nxt.reply.text and "超过 12 个月" in nxt.reply.text
+    done = intake.button("confirm", nxt.data, "i:s:yes")
+    assert done is not None and done.submit and done.data.amount == "5万"
+
+
+def test_stale_forged_and_typed_inputs(min_kb):
+    intake = Intake(min_kb.firm, 90)
+    data = IntakeData()
+    assert intake.button("overdue", data, "i:l:bank") is None  # a button of an earlier step
+    assert intake.button("lender", data, "i:l:../../x") is None
+    assert intake.button("lender", data, "i:l:yacht") is None
+    typed = intake.text("lender", data, "我就想问问")
+    assert typed.step == "lender" and typed.notices and "i:l:skip" in actions(typed.reply)
+    too_long = intake.text("question", data, "字" * (MAX_QUESTION + 1))
+    assert too_long.step == "question" and "精简" in too_long.reply.text
+    declined = intake.button("consent", data, "i:c:no")
+    assert declined is not None and declined.step is None and not declined.submit
+
+
+def test_photo_needs_words(min_kb):
+    intake = Intake(min_kb.firm, 90)
+    step = intake.photo("question", IntakeData(), "file-1", "")
+    assert step.step == "question" and step.data.photo_file_id == "file-1"
+    step = intake.photo("question", step.data, "file-2", "这是法院的传票")
+    assert step.step == "confirm" and "1 张照片" in step.reply.text
+
+
+def test_draft_round_trips_through_json():
+    data = IntakeData(lender="网贷", events=("说要上门",), question="q")
+    assert IntakeData.from_dict(data.to_dict()) == data
+    assert IntakeData.from_dict({**data.to_dict(), "unknown": 1}) == data
+
+
+def test_card_receipt_and_cases_escape_user_text(min_kb, tmp_path):
+    storage = SqliteStorage(tmp_path / "x.sqlite3")
+    enquiry = storage.create_enquiry(
+        NewEnquiry(5, 5, "<i>张</i>", "zs", "a < b & 13812345678", amount="3万"), new_ref(), 0.0
+    )
+    card = firm_card(enquiry)
+    assert "&lt;i&gt;张" in card.text and "a &lt; b &amp; 13812345678" in card.text and "@zs" in card.text
+    assert [b.action for row in card.buttons for b in row] == [f"e:t:{enquiry.id}", f"e:x:{enquiry.id}"]
+    assert f"#{enquiry.ref}" in receipt(enquiry, min_kb.firm).text
+    assert "排队中" in my_cases([enquiry]).text
+    storage.close()
