@@ -12,8 +12,9 @@ Two kinds of confusion are reported:
 - **Close pairs**: two entries the matcher cannot tell apart reliably. For every phrasing of
   either entry, scored as a new question with itself left out (`Matcher.held_out_scores()`),
   we count it as *mixed* when the other entry scores at least as high as the phrasing's own
-  entry minus the answer margin (`MatchSettings.answer_margin`): for such a question the
-  matcher would pick the wrong entry or fall back to "did you mean". The pair's *mix rate*
+  entry minus `MIX_MARGIN`: for such a question the matcher picks the wrong entry or the
+  two are a near tie. (Not the answer margin: that one is measured against other *topics*,
+  and sibling entries of one topic always sit closer than it.) The pair's *mix rate*
   is mixed phrasings / all phrasings of both entries; pairs at or above
   `CLOSE_PAIR_RATE` (one phrasing in five) are listed, worst first. The fix is usually to
   sharpen the phrasings (or titles) of both entries, or to merge them.
@@ -31,6 +32,8 @@ from bot.core.matcher import Matcher
 from bot.core.render import markup_to_html
 
 CLOSE_PAIR_RATE = 0.20
+# A held-out phrasing whose own entry leads another by less than this is "mixed" with it.
+MIX_MARGIN = 0.05
 STALE_AFTER_MONTHS = 12
 MAX_PAIR_EXAMPLES = 3
 
@@ -88,7 +91,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 def close_pairs(matcher: Matcher, min_rate: float = CLOSE_PAIR_RATE) -> tuple[ClosePair, ...]:
     """Pairs of entries whose phrasings the matcher mixes up (see the module docstring)."""
     entries = matcher.kb.entries
-    margin = matcher.settings.answer_margin
+    margin = MIX_MARGIN
     mixed: Counter[tuple[int, int]] = Counter()
     examples: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
     for ei, qi, scores in matcher.held_out_scores():
@@ -119,7 +122,7 @@ def analyse(kb: KnowledgeBase, matcher: Matcher, today: dt.date) -> Report:
         months_before(today, STALE_AFTER_MONTHS),
         collisions,
         close_pairs(matcher),
-        matcher.settings.answer_margin,
+        MIX_MARGIN,
     )
 
 
