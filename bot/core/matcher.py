@@ -313,13 +313,18 @@ class Matcher:
         n_classes = len(self._classes)
         if not counts:
             return np.full(n_classes, 1.0 / n_classes, dtype=np.float32)
-        loglik = np.zeros(n_classes, dtype=np.float64)
-        total = 0
+        known: list[int] = []
+        weights: list[float] = []
+        unknown = 0
         for feat, n in counts.items():
             fi = self._vocab.get(feat)
-            row = self._nb_log[fi] if fi is not None else self._nb_unknown
-            loglik += n * row
-            total += n
+            if fi is None:
+                unknown += n
+            else:
+                known.append(fi)
+                weights.append(n)
+        total = sum(weights) + unknown
+        loglik = np.asarray(weights, dtype=np.float64) @ self._nb_log[known] + unknown * self._nb_unknown
         # Average per feature, so long stories are not absurdly over-confident, then a
         # softmax with a fixed temperature.
         z = loglik / total * self.settings.topic_temperature
