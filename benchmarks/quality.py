@@ -69,7 +69,15 @@ def per_topic_table(reports: dict[str, Report]) -> str:
             b = reports[name].per_topic.get(topic, Counter())
             row += [pct(b["top1"] / n), pct(b["wrong"] / n)]
         rows.append(row)
-    header = ["topic (main)", "n", "ours correct", "ours did-you-mean", "ours none", "ours wrong", "ours top-1"]
+    header = [
+        "topic (main)",
+        "n",
+        "ours correct",
+        "ours did-you-mean",
+        "ours none",
+        "ours wrong",
+        "ours top-1",
+    ]
     for name in others:
         short = name.split(" ")[0]
         header += [f"{short} top-1", f"{short} wrong"]
@@ -103,7 +111,11 @@ def worst_mistakes(report: Report, limit: int) -> list[Outcome]:
 def mistakes_table(report: Report, limit: int) -> str:
     rows = []
     for m in worst_mistakes(report, limit):
-        got = {"answer": f"answered {m.entry}", "clarify": "offered " + ",".join(m.offered), "none": "no answer"}
+        got = {
+            "answer": f"answered {m.entry}",
+            "clarify": "offered " + ",".join(m.offered),
+            "none": "no answer",
+        }
         question = mask_pii(m.item.q).replace("|", "/").replace("\n", " ")
         rows.append(
             [
@@ -162,7 +174,12 @@ def section(kb: KnowledgeBase, path: Path, mistakes: int = 15) -> str:
         if pairs:
             listed = "; ".join(f"{a} → {b} ×{n}" for a, b, n in pairs)
             parts += ["", f"Most frequent wrong answers, {name}: {listed}."]
-    parts += ["", f"Worst mistakes of ours (at most {mistakes}):", "", mistakes_table(reports[names[0]], mistakes)]
+    parts += [
+        "",
+        f"Worst mistakes of ours (at most {mistakes}):",
+        "",
+        mistakes_table(reports[names[0]], mistakes),
+    ]
     return "\n".join(parts)
 
 

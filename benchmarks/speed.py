@@ -61,7 +61,9 @@ class SizeResult:
         return len(self.ours) / sum(self.ours)
 
 
-def time_matching(matcher: Matcher, texts: list[str], questions: list[str], budget: float) -> tuple[list[float], list[float]]:
+def time_matching(
+    matcher: Matcher, texts: list[str], questions: list[str], budget: float
+) -> tuple[list[float], list[float]]:
     """Per-question seconds for ours and for the raw extractOne floor, interleaved."""
     for q in questions[:3]:  # warm caches and lazy imports
         matcher.match(q)
@@ -124,7 +126,11 @@ async def _first_get_updates(knowledge: Path, timeout: float = 30.0) -> float:
         )
         t0 = time.monotonic()
         child = subprocess.Popen(
-            [PYTHON, "-m", "bot", "run"], cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [PYTHON, "-m", "bot", "run"],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             while "getUpdates" not in api.first_seen:
@@ -179,8 +185,18 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
         "(default processor) over the same titles and phrasings, same questions, interleaved.",
         "",
         table(
-            ["size", "entries", "phrasings", "questions", "ours median", "ours p99", "ours q/s",
-             "floor median", "floor p99", "ours ÷ floor"],
+            [
+                "size",
+                "entries",
+                "phrasings",
+                "questions",
+                "ours median",
+                "ours p99",
+                "ours q/s",
+                "floor median",
+                "floor p99",
+                "ours ÷ floor",
+            ],
             rows,
         ),
     ]
@@ -252,15 +268,18 @@ def run(
     budget: float = 8.0,
     knowledge: Path = DEFAULT_KNOWLEDGE,
     startup: bool = True,
+    startup_runs: int = 3,
 ) -> str:
     questions = [item.q for item in read_labelled(questions_file)]
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-kb-") as tmp:
         for factor in sizes:
-            directory = knowledge if factor == 1 else write_synthetic(knowledge, Path(tmp) / f"x{factor}", factor)
+            directory = (
+                knowledge if factor == 1 else write_synthetic(knowledge, Path(tmp) / f"x{factor}", factor)
+            )
             results.append(measure_size(factor, directory, questions, budget))
             print(f"speed: {factor}× done", file=sys.stderr, flush=True)
-    started = measure_startup(knowledge) if startup else None
+    started = measure_startup(knowledge, startup_runs) if startup else None
     try:
         shown = str(questions_file.resolve().relative_to(ROOT))
     except ValueError:
@@ -272,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,50", help="knowledge-base multiples (default: %(default)s)")
     parser.add_argument("--file", type=Path, default=None, help="labelled .jsonl whose questions are timed")
-    parser.add_argument("--budget", type=float, default=8.0, help="seconds of timing per size (at least 20 questions)")
+    parser.add_argument(
+        "--budget", type=float, default=8.0, help="seconds of timing per size (at least 20 questions)"
+    )
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE)
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
     parser.add_argument("--out", type=Path)

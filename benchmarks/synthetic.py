@@ -44,7 +44,9 @@ def perturb(text: str, rng: random.Random, variants: dict[str, list[str]]) -> st
     return text
 
 
-def _entry_dict(kb: KnowledgeBase, copy: int, rng: random.Random, variants: dict[str, list[str]]) -> list[dict]:
+def _entry_dict(
+    kb: KnowledgeBase, copy: int, rng: random.Random, variants: dict[str, list[str]]
+) -> list[dict[str, object]]:
     suffix = f"-s{copy}" if copy else ""
     rows = []
     for e in kb.entries:

@@ -109,6 +109,7 @@ class FakeBotApi:
 
     def __post_init__(self) -> None:
         self.rejected = 0  # 429s answered because `limits` were exceeded
+        self.rejected_by: dict[str, int] = {}  # ... by which limit: "chat", "group" or "overall"
         self.first_seen: dict[str, float] = {}  # method -> time.monotonic() of its first request
         self._buckets: dict[object, _Bucket] = {}
         self._update_ids = itertools.count(1)
@@ -332,10 +333,14 @@ class FakeBotApi:
         # Telegram rejects without counting the rejected message; so do we.
         wait = chat.wait_needed(now)
         if wait:
-            return wait
-        wait = overall.wait_needed(now)
+            kind = "chat" if private else "group"
+        else:
+            wait = overall.wait_needed(now)
+            kind = "overall"
+            if wait:
+                chat.level -= 1
         if wait:
-            chat.level -= 1
+            self.rejected_by[kind] = self.rejected_by.get(kind, 0) + 1
         return wait
 
     def _record(self, call: Call) -> None:
