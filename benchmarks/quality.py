@@ -143,6 +143,14 @@ def verdict(reports: dict[str, Report]) -> str:
         f"answers and {pct(s['oos_answered'])} false answers out of scope; the baselines always answer, "
         "so every top-1 miss is a wrong answer and every out-of-scope question gets one."
     )
+    best = max(reports[n].summary()["answer_correct"] for n in names[1:])
+    reached = s["correct_or_offered"]
+    if reached < best:
+        lines.append(
+            f"- **Finding:** ours gives the right answer or offers it in {pct(reached)} of in-scope "
+            f"questions, fewer than the best baseline answers correctly ({pct(best)}): it is too cautious "
+            "here (top-1 right, but no answer or a did-you-mean without it)."
+        )
     if any("NOT" in line for line in lines):
         lines.append("- **Finding:** ours does not beat every baseline clearly on this set.")
     return "\n".join(lines)

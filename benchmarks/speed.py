@@ -218,7 +218,7 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
         "",
         "Load and memory, each size in a fresh process (benchmarks/probe.py): YAML load and validation, "
         "matcher index build, whole process wall time; resident memory after building (VmRSS), peak "
-        "(ru_maxrss), and after imports only.",
+        "(VmHWM), and after imports only.",
         "",
         table(["size", "load", "index", "process wall", "RSS", "peak RSS", "RSS after imports"], rows),
     ]
