@@ -6,7 +6,8 @@ under test is the real `Application`, polling this server with getUpdates and se
 replies over HTTP. Tests push updates in and read what the bot sent.
 
 Failures can be scripted (`fail_next`) to exercise retries: HTTP 429 with retry_after, 5xx,
-or a 400/403 error description.
+or a 400/403 error description. With `limits=TelegramLimits()` the server also answers 429
+like Telegram when the bot sends too fast (overall and per chat); `rejected` counts those.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +61,40 @@ class Failure:
     times: int = 1
 
 
+@dataclass(frozen=True)
+class TelegramLimits:
+    """Our model of Telegram's flood limits, as leaky buckets (level drains at `rate`/s).
+
+    Telegram documents "about 30 messages per second" overall and "avoid more than one
+    message per second in a chat; short bursts are allowed"; the exact algorithm is not
+    published. `slack` seconds absorb network jitter between the bot's clock and ours.
+    """
+
+    overall_rate: float = 30.0
+    overall_burst: float = 30.0
+    chat_rate: float = 1.0
+    chat_burst: float = 3.0
+    group_rate: float = 20 / 60
+    group_burst: float = 20.0
+    slack: float = 0.05
+
+
+class _Bucket:
+    def __init__(self, rate: float, capacity: float, slack: float) -> None:
+        self.rate, self.capacity, self.slack = rate, capacity, slack
+        self.level = 0.0
+        self.at = time.monotonic()
+
+    def wait_needed(self, now: float) -> float:
+        """0 if one more message fits now (and take it), else the seconds until it would."""
+        self.level = max(0.0, self.level - (now - self.at) * self.rate)
+        self.at = now
+        if self.level + 1 <= self.capacity + self.slack * self.rate:
+            self.level += 1
+            return 0.0
+        return (self.level + 1 - self.capacity) / self.rate
+
+
 @dataclass
 class FakeBotApi:
     token: str = "123456:TEST-TOKEN"
@@ -69,8 +105,15 @@ class FakeBotApi:
     # Group chats with forum topics enabled, as getChat reports them.
     forum_chats: set[int] = field(default_factory=set)
     port: int = 0
+    limits: TelegramLimits | None = None
+    # Called with every recorded call (also FAILED: ones), e.g. by the load benchmark.
+    on_call: Callable[[Call], None] | None = None
 
     def __post_init__(self) -> None:
+        self.rejected = 0  # 429s answered because `limits` were exceeded
+        self.rejected_by: dict[str, int] = {}  # ... by which limit: "chat", "group" or "overall"
+        self.first_seen: dict[str, float] = {}  # method -> time.monotonic() of its first request
+        self._buckets: dict[object, _Bucket] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Event()
@@ -286,17 +329,61 @@ class FakeBotApi:
                 return failure
         return None
 
+    def _bucket(self, key: object, rate: float, capacity: float) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            assert self.limits is not None
+            bucket = self._buckets[key] = _Bucket(rate, capacity, self.limits.slack)
+        return bucket
+
+    def _flood_wait(self, params: dict[str, Any]) -> float:
+        """Seconds the bot should have waited before this request (0 = within the limits)."""
+        limits = self.limits
+        chat_id = params.get("chat_id")
+        if limits is None or chat_id is None:
+            return 0.0
+        now = time.monotonic()
+        private = isinstance(chat_id, int) and chat_id > 0
+        chat = (
+            self._bucket(("chat", chat_id), limits.chat_rate, limits.chat_burst)
+            if private
+            else self._bucket(("group", chat_id), limits.group_rate, limits.group_burst)
+        )
+        overall = self._bucket("overall", limits.overall_rate, limits.overall_burst)
+        # Telegram rejects without counting the rejected message; so do we.
+        wait = chat.wait_needed(now)
+        if wait:
+            kind = "chat" if private else "group"
+        else:
+            wait = overall.wait_needed(now)
+            kind = "overall"
+            if wait:
+                chat.level -= 1
+        if wait:
+            self.rejected_by[kind] = self.rejected_by.get(kind, 0) + 1
+        return wait
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self._new_call.set()
+        if self.on_call is not None:
+            self.on_call(call)
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        self.first_seen.setdefault(method, time.monotonic())
         params = await self._params(request)
         failure = self._failure_for(method, params)
+        wait = self._flood_wait(params) if failure is None else 0.0
+        if wait:
+            self.rejected += 1
+            failure = Failure(method, 429, "", retry_after=max(1, math.ceil(wait)))
         if failure is not None:
-            self.calls.append(Call(f"FAILED:{method}", params, failure.status))
-            self._new_call.set()
+            self._record(Call(f"FAILED:{method}", params, failure.status))
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": failure.status,
@@ -318,8 +405,7 @@ class FakeBotApi:
             result = handler(params)
             if isinstance(result, web.Response):
                 return result
-        self.calls.append(Call(method, params, result))
-        self._new_call.set()
+        self._record(Call(method, params, result))
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

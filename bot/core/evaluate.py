@@ -30,6 +30,7 @@ class Outcome:
     topic: str | None  # the answered entry's topic (answer only)
     offered: tuple[str, ...]  # topics offered (clarify) or the top candidates' topics
     entry: str | None = None
+    score: float = 0.0  # the best candidate's score (0.0 when there is none)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Report:
     oos_clarified: int = 0
     top1: int = 0
     per_topic: dict[str, Counter[str]] = field(default_factory=dict)
+    per_kind: dict[str, Counter[str]] = field(default_factory=dict)  # out-of-scope lines by `kind`
     mistakes: list[Outcome] = field(default_factory=list)
 
     def rate(self, n: int, of_oos: bool = False) -> float:
@@ -91,14 +93,19 @@ def score(
             best.topic if decision == "answer" and best else None,
             tuple(c.topic for c in (offered if decision == "clarify" else top)),
             best.entry if best else None,
+            best.score if best else 0.0,
         )
         if not item.topics:
             report.out_of_scope += 1
+            kind = report.per_kind.setdefault(item.kind or "other", Counter())
+            kind["n"] += 1
             if decision == "answer":
                 report.oos_answered += 1
+                kind["answered"] += 1
                 report.mistakes.append(outcome)
             elif decision == "clarify":
                 report.oos_clarified += 1
+                kind["clarified"] += 1
             continue
         report.in_scope += 1
         main = item.topics[0]
@@ -106,6 +113,7 @@ def score(
         stats["n"] += 1
         if best is not None and best.topic in item.topics:
             report.top1 += 1
+            stats["top1"] += 1
         if decision == "answer":
             if outcome.topic in item.topics:
                 report.correct += 1

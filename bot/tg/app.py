@@ -8,7 +8,6 @@ from typing import Any
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChosenInlineResultHandler,
@@ -24,6 +23,7 @@ from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
 from bot.tg import group, handlers, handoff, inline, reload
 from bot.tg.context import BotData, Brain
+from bot.tg.throttle import ChatRateLimiter, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,11 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
-        # Telegram allows ~30 messages/s overall and 20/min per group; queue rather than hit 429.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Telegram allows ~30 messages/s overall, 20/min per group and ~1/s per chat; queue
+        # rather than hit 429. Waiting for one chat must not stall the others, hence updates
+        # run concurrently across chats and in order within a chat (bot/tg/throttle.py).
+        .rate_limiter(ChatRateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(handoff.stop)
         .build()

@@ -1,0 +1,312 @@
+"""Speed benchmark: matching time against the raw rapidfuzz floor, load time, memory, start-up.
+
+Usage:
+    python -m benchmarks.speed [--sizes 1,10,50] [--file QUESTIONS.jsonl] [--budget 8] [--out F]
+
+For each size (1 = the real knowledge base; N = a synthetic one N times larger, see
+benchmarks/synthetic.py) the questions of the labelled set are matched one at a time in
+this process; each is also run through one raw `rapidfuzz.process.extractOne(q, phrasings,
+scorer=fuzz.WRatio)` over the same titles and phrasings, interleaved, as the floor for a
+fuzzy-matching FAQ bot. Load time and memory come from a fresh process per size
+(benchmarks/probe.py); start-up from fresh processes of the real bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+from benchmarks.baselines import documents
+from benchmarks.common import PYTHON, ROOT, child_env, default_questions, median, ms, percentile, table
+from benchmarks.synthetic import write_synthetic
+from bot.config import DEFAULT_KNOWLEDGE
+from bot.core.evaluate import read_labelled
+from bot.core.knowledge import load_knowledge
+from bot.core.matcher import Matcher
+
+TARGET_RATIO = 3.0
+TARGET_STARTUP_S = 2.0
+TARGET_MEMORY_MB = 150.0
+MIN_QUERIES = 20
+
+
+@dataclass
+class SizeResult:
+    factor: int
+    entries: int
+    phrasings: int
+    n: int
+    ours: list[float]
+    floor: list[float]
+    probe: dict[str, float]
+
+    @property
+    def ratio(self) -> float:
+        return median(self.ours) / median(self.floor)
+
+    @property
+    def qps(self) -> float:
+        return len(self.ours) / sum(self.ours)
+
+
+def time_matching(
+    matcher: Matcher, texts: list[str], questions: list[str], budget: float
+) -> tuple[list[float], list[float]]:
+    """Per-question seconds for ours and for the raw extractOne floor, interleaved."""
+    for q in questions[:3]:  # warm caches and lazy imports
+        matcher.match(q)
+        process.extractOne(q, texts, scorer=fuzz.WRatio, processor=utils.default_process)
+    ours: list[float] = []
+    floor: list[float] = []
+    deadline = time.perf_counter() + budget
+    i = 0
+    while i < len(questions) and (i < MIN_QUERIES or time.perf_counter() < deadline):
+        q = questions[i]
+        t = time.perf_counter()
+        matcher.match(q)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        process.extractOne(q, texts, scorer=fuzz.WRatio, processor=utils.default_process)
+        floor.append(time.perf_counter() - t)
+        i += 1
+    return ours, floor
+
+
+def probe(what: str, directory: Path) -> tuple[dict[str, float], float]:
+    """Run benchmarks.probe in a fresh process; its JSON and the wall time of the whole process."""
+    t = time.perf_counter()
+    out = subprocess.run(
+        [PYTHON, "-m", "benchmarks.probe", what, str(directory)],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - t
+    return json.loads(out.stdout.strip().splitlines()[-1]), wall
+
+
+def measure_size(factor: int, directory: Path, questions: list[str], budget: float) -> SizeResult:
+    info, wall = probe("kb", directory)
+    info["wall_s"] = wall
+    kb = load_knowledge(directory)
+    matcher = Matcher(kb)
+    texts, _ = documents(kb)
+    ours, floor = time_matching(matcher, texts, questions, budget)
+    return SizeResult(factor, len(kb.entries), len(texts), len(ours), ours, floor, info)
+
+
+async def _first_get_updates(knowledge: Path, timeout: float = 30.0) -> float:
+    """Seconds from spawning `python -m bot run` (pointed at the fake server) to its first getUpdates."""
+    from tests.fakebotapi import FakeBotApi
+
+    api = FakeBotApi()
+    await api.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = child_env()
+        env.update(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
+            DATABASE_PATH=str(Path(tmp) / "bot.sqlite3"),
+            KNOWLEDGE_DIR=str(knowledge),
+        )
+        t0 = time.monotonic()
+        child = subprocess.Popen(
+            [PYTHON, "-m", "bot", "run"],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while "getUpdates" not in api.first_seen:
+                if child.poll() is not None or time.monotonic() - t0 > timeout:
+                    raise RuntimeError(f"the bot did not start polling (exit code {child.returncode})")
+                await asyncio.sleep(0.005)
+            return api.first_seen["getUpdates"] - t0
+        finally:
+            child.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(child.wait, 15)
+            await api.stop()
+
+
+def measure_startup(knowledge: Path, runs: int = 3) -> dict[str, float]:
+    built = []
+    for _ in range(runs):
+        info, wall = probe("startup", knowledge)
+        built.append((wall, info))
+    polling = [asyncio.run(_first_get_updates(knowledge)) for _ in range(runs)]
+    wall, info = sorted(built, key=lambda x: x[0])[len(built) // 2]
+    return {
+        "built_s": wall,
+        "built_in_process_s": info["in_process_s"],
+        "rss_mb": info["rss_mb"],
+        "polling_s": median(polling),
+        "runs": runs,
+    }
+
+
+def report(results: list[SizeResult], startup: dict[str, float] | None, questions_from: str) -> str:
+    rows = []
+    for r in results:
+        rows.append(
+            [
+                f"{r.factor}×",
+                r.entries,
+                r.phrasings,
+                r.n,
+                ms(median(r.ours)),
+                ms(percentile(r.ours, 99)),
+                f"{r.qps:,.0f}",
+                ms(median(r.floor)),
+                ms(percentile(r.floor, 99)),
+                f"{r.ratio:.2f}×",
+            ]
+        )
+    parts = [
+        "## Speed",
+        "",
+        f"Questions: {questions_from}, matched one at a time in one process (p99 of few samples is "
+        "close to the maximum). Floor: one raw `process.extractOne(q, phrasings, scorer=fuzz.WRatio)` "
+        "(default processor) over the same titles and phrasings, same questions, interleaved.",
+        "",
+        table(
+            [
+                "size",
+                "entries",
+                "phrasings",
+                "questions",
+                "ours median",
+                "ours p99",
+                "ours q/s",
+                "floor median",
+                "floor p99",
+                "ours ÷ floor",
+            ],
+            rows,
+        ),
+    ]
+    rows = []
+    for r in results:
+        p = r.probe
+        rows.append(
+            [
+                f"{r.factor}×",
+                f"{p['load_s']:.2f} s",
+                f"{p['index_s']:.2f} s",
+                f"{p['wall_s']:.2f} s",
+                f"{p['rss_mb']:.0f} MB",
+                f"{p['peak_mb']:.0f} MB",
+                f"{p['rss_imported_mb']:.0f} MB",
+            ]
+        )
+    parts += [
+        "",
+        "Load and memory, each size in a fresh process (benchmarks/probe.py): YAML load and validation, "
+        "matcher index build, whole process wall time; resident memory after building (VmRSS), peak "
+        "(VmHWM), and after imports only.",
+        "",
+        table(["size", "load", "index", "process wall", "RSS", "peak RSS", "RSS after imports"], rows),
+    ]
+    checks = []
+    base = results[0]
+    for r in results:
+        checks.append(
+            f"- {r.factor}×: matching {r.ratio:.2f}× the floor (target ≤ {TARGET_RATIO:.0f}×): "
+            + ("met" if r.ratio <= TARGET_RATIO else "**missed**")
+        )
+    for r in results[1:]:
+        growth = median(r.ours) / median(base.ours)
+        size = r.phrasings / base.phrasings
+        exponent = math.log(growth) / math.log(size) if growth > 0 and size > 1 else float("nan")
+        checks.append(
+            f"- {base.factor}× → {r.factor}×: {size:.0f}× the phrasings, {growth:.1f}× the median matching "
+            f"time (exponent {exponent:.2f}; ≤ 1 is no faster than linear): "
+            + ("met" if exponent <= 1.05 else "**missed**")
+        )
+    if base.factor == 1:
+        mem = base.probe["rss_mb"]
+        checks.append(
+            f"- real knowledge base resident memory {mem:.0f} MB (target < {TARGET_MEMORY_MB:.0f} MB): "
+            + ("met" if mem < TARGET_MEMORY_MB else "**missed**")
+        )
+    if startup is not None:
+        parts += [
+            "",
+            f"Start-up of the real bot (median of {startup['runs']:.0f} fresh processes, real knowledge base): "
+            f"process start → Application built with the knowledge base loaded: {startup['built_s']:.2f} s "
+            f"({startup['built_in_process_s']:.2f} s of it after the interpreter started; RSS then "
+            f"{startup['rss_mb']:.0f} MB); `python -m bot run` spawned → first getUpdates at the local fake "
+            f"Bot API server: {startup['polling_s']:.2f} s.",
+        ]
+        checks.append(
+            f"- start-up {startup['built_s']:.2f} s to built, {startup['polling_s']:.2f} s to polling "
+            f"(target < {TARGET_STARTUP_S:.0f} s): "
+            + ("met" if startup["polling_s"] < TARGET_STARTUP_S else "**missed**")
+        )
+    parts += ["", "Targets:", "", *checks]
+    return "\n".join(parts) + "\n"
+
+
+def run(
+    sizes: list[int],
+    questions_file: Path,
+    budget: float = 8.0,
+    knowledge: Path = DEFAULT_KNOWLEDGE,
+    startup: bool = True,
+    startup_runs: int = 3,
+) -> str:
+    questions = [item.q for item in read_labelled(questions_file)]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-kb-") as tmp:
+        for factor in sizes:
+            directory = (
+                knowledge if factor == 1 else write_synthetic(knowledge, Path(tmp) / f"x{factor}", factor)
+            )
+            results.append(measure_size(factor, directory, questions, budget))
+            print(f"speed: {factor}× done", file=sys.stderr, flush=True)
+    started = measure_startup(knowledge, startup_runs) if startup else None
+    try:
+        shown = str(questions_file.resolve().relative_to(ROOT))
+    except ValueError:
+        shown = str(questions_file)
+    return report(results, started, f"{len(questions)} from {shown}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,50", help="knowledge-base multiples (default: %(default)s)")
+    parser.add_argument("--file", type=Path, default=None, help="labelled .jsonl whose questions are timed")
+    parser.add_argument(
+        "--budget", type=float, default=8.0, help="seconds of timing per size (at least 20 questions)"
+    )
+    parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE)
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    text = run(sizes, args.file or default_questions(), args.budget, args.knowledge, not args.no_startup)
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())
