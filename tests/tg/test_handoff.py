@@ -258,13 +258,15 @@ async def test_429_and_500_for_a_while_then_delivered(api: FakeBotApi, firm_bot:
 async def test_unreachable_firm_chat_alerts_admins_and_keeps_the_enquiry(
     api: FakeBotApi, firm_bot: RunningBot
 ):
-    api.fail_next("getChat", 400, "Bad Request: chat not found", chat_id=FIRM, times=2)
+    # The chat stays unreachable until the test has seen the queued state, then recovers.
+    api.fail_next("getChat", 400, "Bad Request: chat not found", chat_id=FIRM, times=1000)
     ref, receipt = await submit_enquiry(api, A, "催收说要起诉我")
     assert "已保存" in receipt.params["text"]
     alert = await api.wait_for(to(ADMIN, contains="无法把咨询发到律所群"))
     assert str(FIRM) in alert.params["text"]
     status = await api.reply_to(A, "/mycases")
     assert "排队中" in status.params["text"]
+    api.failures.clear()
     await api.wait_for(to(FIRM, contains=f"#{ref}"))
     await api.wait_for(to(ADMIN, contains="已恢复"))
     assert len([c for c in api.sent(ADMIN) if "无法把咨询" in c.params["text"]]) == 1, "one alert per outage"
@@ -332,7 +334,13 @@ async def test_rate_limit_cancel_decline_and_timeout(api: FakeBotApi, tmp_path: 
         await api.reply_to(A, "/lawyer")
         timed_out = await api.wait_for(to(A, contains="自动取消"), timeout=15)
         assert "/lawyer" in timed_out.params["text"]
-
+    finally:
+        await running.stop()
+    # The rate limit, with the usual timeout (a 1-second form cannot be filled in at
+    # Telegram's one-message-a-second pace per chat).
+    running = make_bot(api, tmp_path, config=FAST, enquiries_per_hour=1)
+    await running.start()
+    try:
         await submit_enquiry(api, A, "第一条咨询")
         limited = await api.reply_to(A, "/lawyer")
         assert "一小时内" in limited.params["text"] and "i:c:yes" not in buttons(limited)
