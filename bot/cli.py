@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import DEFAULT_KNOWLEDGE, ConfigError, Settings
+from bot.core.gaps import DEFAULT_THRESHOLD
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.core.matcher import Matcher
 from bot.core.privacy import install_log_masking
@@ -145,6 +146,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from bot.core.gaps import find_gaps, summary_lines, to_csv, to_yaml
+    from bot.storage import SqliteStorage
+
+    database = Path(args.database) if args.database else None
+    if database is None:
+        settings = _settings(args)
+        if settings is None:
+            return 2
+        database = settings.database_path
+    if not database.is_file():
+        print(f"No database at {database} (set DATABASE_PATH or pass --database).", file=sys.stderr)
+        return 2
+    kb = _load(args.knowledge)
+    if kb is None:
+        return 1
+    storage = SqliteStorage(database)
+    try:
+        rows = storage.logged_questions()
+    finally:
+        storage.close()
+    report = find_gaps(rows, Matcher(kb), threshold=args.threshold)
+    print("\n".join(summary_lines(report, limit=args.limit)))
+    if args.csv:
+        Path(args.csv).write_text(to_csv(report), encoding="utf-8")
+        print(f"wrote {args.csv}")
+    if args.yaml:
+        Path(args.yaml).write_text(to_yaml(report), encoding="utf-8")
+        print(f"wrote {args.yaml}")
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> Settings | None:
     try:
         return Settings.from_env(knowledge_dir=args.knowledge)
@@ -226,6 +259,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", "write a readable HTML report of the knowledge base and its confusions", cmd_report)
     p.add_argument("--html", required=True, metavar="FILE", help="where to write the page, e.g. out.html")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="date to judge review dates by (default: today)")
+    p = add(
+        "gaps",
+        "group the questions the bot could not answer (from the database) and export them",
+        cmd_gaps,
+    )
+    p.add_argument("--database", metavar="FILE", help="SQLite file (default: $DATABASE_PATH)")
+    p.add_argument("--csv", metavar="FILE", help="write every group and suggestion as CSV")
+    p.add_argument("--yaml", metavar="FILE", help="write candidate `questions:` blocks to paste into entries")
+    p.add_argument("--limit", type=int, default=20, help="groups to print (default: %(default)s)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="similarity (0-1) a question needs to join a group (default: %(default)s)",
+    )
     p = add("eval", "score the matcher on a labelled .jsonl question set", cmd_eval)
     p.add_argument("file", help="labelled questions, one JSON object per line")
     p.add_argument("--mistakes", action="store_true", help="list every mistake")

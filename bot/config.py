@@ -50,6 +50,9 @@ class Settings:
     log_level: str = "INFO"
     # Poll knowledge/ for changes every n seconds and reload (0 = only on /reload).
     knowledge_watch_seconds: int = 0
+    # Secret salt for the hashes in the learning log (LOG_SALT); empty: one is generated and
+    # kept in the database.
+    log_salt: str = field(default="", repr=False)
 
     def __repr__(self) -> str:
         # Keep the token and the webhook secret out of every repr and log line.
@@ -84,4 +87,5 @@ class Settings:
             port=_int(env, "PORT", 8080),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             knowledge_watch_seconds=_int(env, "KNOWLEDGE_WATCH_SECONDS", 0),
+            log_salt=env.get("LOG_SALT", "").strip(),
         )

@@ -307,6 +307,10 @@ class FakeBotApi:
             else:
                 form = await request.post()
                 params.update({k: v for k, v in form.items() if isinstance(v, str)})
+                # Uploaded files: kept as {"filename", "content"} so tests can read them.
+                for key, value in form.items():
+                    if isinstance(value, web.FileField):
+                        params[key] = {"filename": value.filename, "content": value.file.read()}
         decoded: dict[str, Any] = {}
         for key, value in params.items():
             if key in _RAW_KEYS or not isinstance(value, str):
@@ -499,6 +503,15 @@ class FakeBotApi:
             message.pop("reply_markup", None)
         self.messages[key] = message
         return message
+
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = params.get("document")
+        name = upload.get("filename", "file") if isinstance(upload, dict) else "file"
+        return self._new_message(
+            params,
+            caption=str(params.get("caption", "")),
+            document={"file_id": "d1", "file_unique_id": "du1", "file_name": name},
+        )
 
     def _m_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         status = self.chat_members.get((params.get("chat_id"), params.get("user_id")), "left")

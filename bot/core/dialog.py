@@ -8,6 +8,8 @@ drift apart. Button actions are short strings (Telegram callback data, at most 6
   m:<page>             the topic menu, page n
   t:<topic id>:<page>  the entries of one topic, page n
   l                    contact a lawyer
+  v:+:<entry id>       👍 under that answer (v:- for 👎); v:ok is the inert thank-you button
+                       ("f:" is taken by the hand-off's follow-up button)
 
 Anything else is rejected by `parse_action`, so forged callback data cannot reach a lookup.
 """
@@ -32,7 +34,11 @@ WELCOME_TOPICS = (
     "credit-report",
     "cannot-pay",
 )
-_ACTION = re.compile(r"^(?:([ac]):([a-z0-9-]{3,48})|m:(\d{1,3})|t:([a-z0-9-]{3,48}):(\d{1,3})|(l))$")
+_ACTION = re.compile(
+    r"^(?:([ac]):([a-z0-9-]{3,48})|m:(\d{1,3})|t:([a-z0-9-]{3,48}):(\d{1,3})|(l)"
+    r"|v:([+-]):([a-z0-9-]{3,48})|v:(ok))$"
+)
+FEEDBACK_PREFIX = "v:"
 
 ReplyKind = Literal["answer", "clarify", "none", "menu", "info", "invalid"]
 
@@ -54,10 +60,11 @@ class Reply:
 
 @dataclass(frozen=True)
 class Action:
-    kind: Literal["answer", "choice", "menu", "topic", "lawyer"]
+    kind: Literal["answer", "choice", "menu", "topic", "lawyer", "feedback"]
     entry_id: str = ""
     topic_id: str = ""
     page: int = 0
+    vote: int = 0  # feedback: +1 👍, -1 👎, 0 the thank-you button
 
 
 def parse_action(data: str | None) -> Action | None:
@@ -73,7 +80,11 @@ def parse_action(data: str | None) -> Action | None:
         return Action("menu", page=int(m.group(3)))
     if m.group(4):
         return Action("topic", topic_id=m.group(4), page=int(m.group(5)))
-    return Action("lawyer")
+    if m.group(6):
+        return Action("lawyer")
+    if m.group(7):
+        return Action("feedback", entry_id=m.group(8), vote=1 if m.group(7) == "+" else -1)
+    return Action("feedback")
 
 
 class Dialog:
@@ -130,8 +141,9 @@ class Dialog:
     def privacy(self, retention_days: int = 180) -> Reply:
         text = (
             f"{self._b('隐私说明')}\n"
-            "• 普通提问：为改进回答，我们只记录未能回答或不确定的问题文本（其中的手机号、身份证号、银行卡号会被打码），"
-            "不记录您的 Telegram 身份。\n"
+            "• 普通提问：为改进回答，我们只记录未能回答或不确定的问题文本（其中的手机号、身份证号、银行卡号会被打码）、"
+            "您在“您是想问”里点选的问题，以及您点的 👍/👎。这些记录不含您的 Telegram 身份，只带一个无法还原的匿名代号（加盐哈希），"
+            f"以便您用 /forget 删除；{retention_days} 天后自动删除。已回答的问题只按天计数（日期、回答了哪一条），不保存问题内容。\n"
             "• 联系律师：只有在您明确同意后，才会把您填写的内容（问题、所选情况、金额、照片）和您的 Telegram 名称、"
             "用户名发给律所。咨询和与律所往来的消息在结案后保存 "
             f"{retention_days} 天后自动删除（{retention_days} 天没有往来的咨询自动结案）；未提交的填写在取消或超时后即删除。已发到律所群的消息由律所保管。"
@@ -166,6 +178,7 @@ class Dialog:
             related = self.kb.entry(rid)
             if related is not None:
                 rows.append((Button(related.title, f"a:{rid}"),))
+        rows.append(feedback_row(entry.id))
         rows.append((Button("联系律师 / Contact a lawyer", "l"), Button("全部主题", "m:0")))
         return Reply(render_entry(entry, self.kb, self.as_html), "answer", tuple(rows), entry_id=entry.id)
 
@@ -235,7 +248,24 @@ class Dialog:
             return self.topics_menu(action.page)
         if action.kind == "topic":
             return self.topic_page(action.topic_id, action.page)
+        if action.kind == "feedback":
+            return Reply("谢谢您的反馈！", "info")
         return None
+
+
+def feedback_row(entry_id: str) -> tuple[Button, ...]:
+    return (Button("👍 有帮助", f"v:+:{entry_id}"), Button("👎 没帮助", f"v:-:{entry_id}"))
+
+
+def after_feedback(rows: tuple[tuple[Button, ...], ...], vote: int) -> tuple[tuple[Button, ...], ...]:
+    """The answer's buttons once 👍/👎 was tapped: the feedback row becomes a thank-you (after 👎
+    with an offer of a lawyer); every other button stays as it was."""
+    thanks = (
+        (Button("✅ 谢谢反馈", "v:ok"),)
+        if vote > 0
+        else (Button("🙏 谢谢反馈", "v:ok"), Button("没解决？问律师", "l"))
+    )
+    return tuple(thanks if any(b.action.startswith(FEEDBACK_PREFIX) for b in row) else row for row in rows)
 
 
 def _pager(prefix: str, page: int, pages: int) -> tuple[Button, ...]:

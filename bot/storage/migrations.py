@@ -30,6 +30,7 @@ class UserTable:
     table: str
     user_column: str
     label: str  # what the user is told was deleted, e.g. "律师咨询"
+    hashed: bool = False  # the column holds the salted hash of the user id, not the id
 
 
 MIGRATIONS: list[Migration] = [
@@ -98,6 +99,58 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    Migration(
+        2,
+        "question log, answer counters, feedback (learning from users)",
+        """
+        -- One row per database: the salt of the user and message hashes, generated on first use
+        -- unless LOG_SALT is set.
+        CREATE TABLE learn_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        -- Questions that got no answer or a "did you mean"; text masked, asker as a salted hash.
+        -- msg_ref: salted hash of the bot's "did you mean" message, to attach the user's choice.
+        CREATE TABLE question_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            user_hash TEXT NOT NULL DEFAULT '',
+            msg_ref TEXT NOT NULL DEFAULT '',
+            chat_type TEXT NOT NULL DEFAULT '',
+            decision TEXT NOT NULL,
+            question TEXT NOT NULL,
+            candidates TEXT NOT NULL DEFAULT '[]',
+            chosen TEXT,
+            chosen_at REAL
+        );
+        CREATE INDEX question_log_at ON question_log(at);
+        CREATE INDEX question_log_user ON question_log(user_hash);
+        CREATE INDEX question_log_msg ON question_log(msg_ref);
+
+        -- Content-free counters for /stats: how many questions a day ended how (no text, no user).
+        CREATE TABLE answer_counts (
+            day TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            entry TEXT NOT NULL DEFAULT '',
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, decision, entry)
+        );
+
+        -- 👍 / 👎 under answers: one row per answer message (a second tap replaces the first).
+        CREATE TABLE answer_feedback (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            user_hash TEXT NOT NULL DEFAULT '',
+            msg_ref TEXT NOT NULL UNIQUE,
+            chat_type TEXT NOT NULL DEFAULT '',
+            entry TEXT NOT NULL,
+            vote INTEGER NOT NULL
+        );
+        CREATE INDEX answer_feedback_at ON answer_feedback(at);
+        CREATE INDEX answer_feedback_user ON answer_feedback(user_hash);
+        """,
+    ),
 ]
 
 USER_TABLES: list[UserTable] = [
@@ -105,4 +158,6 @@ USER_TABLES: list[UserTable] = [
     UserTable("outbox", "user_id", "与律所往来的消息"),
     UserTable("intake_drafts", "user_id", "未提交的填写内容"),
     UserTable("enquiries", "user_id", "律师咨询"),
+    UserTable("question_log", "user_hash", "未能回答的提问记录", hashed=True),
+    UserTable("answer_feedback", "user_hash", "👍/👎 反馈", hashed=True),
 ]

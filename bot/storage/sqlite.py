@@ -24,10 +24,11 @@ from bot.storage.base import (
     Side,
     Target,
 )
+from bot.storage.learnlog import LearnLog
 from bot.storage.migrations import MIGRATIONS, USER_TABLES, Migration
 
 
-class SqliteStorage:
+class SqliteStorage(LearnLog):
     def __init__(self, path: Path | str, migrations: list[Migration] | None = None) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -316,7 +317,8 @@ class SqliteStorage:
         deleted: dict[str, int] = {}
         with self._tx() as db:
             for table in USER_TABLES:
-                cur = db.execute(f"DELETE FROM {table.table} WHERE {table.user_column} = ?", (user_id,))
+                key: int | str = self.user_hash(user_id) if table.hashed else user_id
+                cur = db.execute(f"DELETE FROM {table.table} WHERE {table.user_column} = ?", (key,))
                 deleted[table.label] = deleted.get(table.label, 0) + cur.rowcount
         return deleted
 

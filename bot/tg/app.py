@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
-from bot.tg import group, handlers, handoff, inline, reload
+from bot.tg import group, handlers, handoff, inline, learn, reload
 from bot.tg.context import BotData, Brain
 from bot.tg.throttle import ChatRateLimiter, PerChatUpdateProcessor
 
@@ -53,6 +53,7 @@ AnyApp = Application[Any, Any, Any, Any, BotData, Any]
 
 async def _post_init(app: AnyApp) -> None:
     await handoff.start(app)
+    await learn.start(app)
     me = await app.bot.get_me()
     app.bot_data.bot_username = me.username or ""
     await app.bot.set_my_commands(COMMANDS_ZH)
@@ -103,6 +104,11 @@ def register_handlers(app: AnyApp) -> None:
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(ChosenInlineResultHandler(inline.chosen_result))
     reload.schedule_watch(app)
+    # Learning from users: 👍/👎 under answers; /stats and /gaps answer ADMIN_IDS only (others,
+    # even with the command, get nothing).
+    app.add_handler(CallbackQueryHandler(learn.feedback_button, pattern=r"^v:"))
+    app.add_handler(CommandHandler("stats", learn.stats_command))
+    app.add_handler(CommandHandler("gaps", learn.gaps_command))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     # Unknown commands and everything without text (stickers, photos, voice, files, places).

@@ -9,6 +9,7 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatType
 
 from bot.core.privacy import mask_pii
+from bot.tg import learn
 from bot.tg.context import Context
 from bot.tg.handoff import remember_answer
 from bot.tg.replies import edit_or_send, send_reply
@@ -91,7 +92,8 @@ async def on_text(update: Update, context: Context) -> None:
             len(text),
         )
     remember_answer(context, reply)
-    await send_reply(message, reply, quote=not _is_private(message.chat))
+    sent = await send_reply(message, reply, quote=not _is_private(message.chat))
+    learn.record_question(context, update, text, reply, sent)
 
 
 async def on_non_text(update: Update, context: Context) -> None:
@@ -128,6 +130,7 @@ async def on_button(update: Update, context: Context) -> None:
     else:
         remember_answer(context, reply)
         await send_reply(message, reply)
+        learn.record_choice(context, update, reply)
 
 
 async def error_handler(update: object, context: Context) -> None:
