@@ -60,4 +60,26 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def bot_env(base_url: str, base_file_url: str, token: str, workdir: Path, knowledge: Path) -> dict[str, str]:
+    """Environment for a `python -m bot run` child pointed at a local fake Bot API server."""
+    env = child_env()
+    env.update(
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=base_url,
+        TELEGRAM_API_BASE_FILE_URL=base_file_url,
+        DATABASE_PATH=str(workdir / "bot.sqlite3"),
+        KNOWLEDGE_DIR=str(knowledge),
+    )
+    return env
+
+
+def emit(text: str, out: Path | None) -> int:
+    """Print a report (UTF-8 whatever the locale) and write it to `out` if given."""
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    print(text)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    return 0
+
+
 PYTHON = sys.executable

@@ -27,7 +27,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.common import PYTHON, child_env, default_questions, percentile, table
+from benchmarks.common import PYTHON, bot_env, default_questions, emit, percentile, table
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.evaluate import read_labelled
 from tests.fakebotapi import Call, FakeBotApi, TelegramLimits
@@ -139,15 +139,8 @@ async def run_load(
     rng = random.Random(seed)
     plans = [[rng.choice(questions) for _ in range(per_user)] for _ in range(users)]
     with tempfile.TemporaryDirectory() as tmp:
-        env = child_env()
-        env.update(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
-            DATABASE_PATH=str(Path(tmp) / "bot.sqlite3"),
-            KNOWLEDGE_DIR=str(knowledge),
-            LOG_LEVEL="WARNING",
-        )
+        env = bot_env(api.base_url, api.base_file_url, api.token, Path(tmp), knowledge)
+        env["LOG_LEVEL"] = "WARNING"
         log = open(Path(tmp) / "bot.log", "wb")  # noqa: SIM115 - closed in finally
         child = subprocess.Popen(_bot_command(variant), cwd=tmp, env=env, stdout=log, stderr=log)
         try:
@@ -316,11 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.users:
         plans = (Plan(args.scenario, args.users, args.questions, tuple(args.variant or ["production"])),)
     text = run(args.file or default_questions(), plans, not args.no_limits)
-    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    return 0
+    return emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.baselines import run_all
-from benchmarks.common import ROOT, default_questions, pct, table
+from benchmarks.common import ROOT, default_questions, emit, pct, table
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.evaluate import Outcome, Report, read_labelled
 from bot.core.knowledge import KnowledgeBase, load_knowledge
@@ -215,11 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     text = run(files, args.knowledge, args.mistakes)
-    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    return 0
+    return emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,18 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from benchmarks.baselines import documents
-from benchmarks.common import PYTHON, ROOT, child_env, default_questions, median, ms, percentile, table
+from benchmarks.common import (
+    PYTHON,
+    ROOT,
+    bot_env,
+    child_env,
+    default_questions,
+    emit,
+    median,
+    ms,
+    percentile,
+    table,
+)
 from benchmarks.synthetic import write_synthetic
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.evaluate import read_labelled
@@ -116,14 +127,7 @@ async def _first_get_updates(knowledge: Path, timeout: float = 30.0) -> float:
     api = FakeBotApi()
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
-        env = child_env()
-        env.update(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
-            DATABASE_PATH=str(Path(tmp) / "bot.sqlite3"),
-            KNOWLEDGE_DIR=str(knowledge),
-        )
+        env = bot_env(api.base_url, api.base_file_url, api.token, Path(tmp), knowledge)
         t0 = time.monotonic()
         child = subprocess.Popen(
             [PYTHON, "-m", "bot", "run"],
@@ -300,11 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     text = run(sizes, args.file or default_questions(), args.budget, args.knowledge, not args.no_startup)
-    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    return 0
+    return emit(text, args.out)
 
 
 if __name__ == "__main__":
