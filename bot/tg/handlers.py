@@ -111,10 +111,8 @@ async def on_button(update: Update, context: Context) -> None:
         return
     brain = context.bot_data.require_brain()
     reply = brain.dialog.act(query.data)
-    if reply is None:  # the lawyer button
+    if reply is None:  # "l": the hand-off's own handler (bot/tg/handoff.py) runs before this one
         await query.answer()
-        if isinstance(query.message, Message):
-            await send_reply(query.message, brain.dialog.lawyer())
         return
     if reply.kind == "invalid":
         log.warning("refused callback data %r", mask_pii(str(query.data))[:80])
