@@ -102,3 +102,41 @@ def test_run_refuses_an_invalid_knowledge_base():
     result = run_cli("run", "--knowledge", str(FIXTURES / "kb_bad"), env=env)
     assert result.returncode == 1
     assert "is invalid" in result.stderr and "visits.yaml:4" in result.stderr
+
+
+async def test_run_polls_the_configured_server_and_exits_cleanly_on_sigterm(tmp_path):
+    import asyncio
+    import os
+    import signal
+    import time
+
+    from tests.fakebotapi import FakeBotApi
+
+    api = FakeBotApi()
+    await api.start()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))},
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(c.method == "setMyCommands" for c in api.calls):
+            assert child.returncode is None, "the bot exited before polling"
+            assert time.monotonic() < deadline, "the bot never reached the local Bot API server"
+            await asyncio.sleep(0.05)
+        reply = await api.reply_to(4242, "催收说要上门合法吗", timeout=15)
+        assert "法律依据" in reply.params["text"]
+        child.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(child.communicate(), timeout=20)
+        assert child.returncode == 0, stderr.decode("utf-8", "replace")[-2000:]
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+        await api.stop()
