@@ -47,6 +47,9 @@ class Settings:
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     port: int = 8080
+    # The web process must accept Telegram's requests from outside, hence all interfaces by
+    # default; tests bind to loopback.
+    webhook_listen: str = "0.0.0.0"
     log_level: str = "INFO"
     # Poll knowledge/ for changes every n seconds and reload (0 = only on /reload).
     knowledge_watch_seconds: int = 0
@@ -85,6 +88,7 @@ class Settings:
             webhook_url=env.get("WEBHOOK_URL", "").strip(),
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
             port=_int(env, "PORT", 8080),
+            webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             knowledge_watch_seconds=_int(env, "KNOWLEDGE_WATCH_SECONDS", 0),
             log_salt=env.get("LOG_SALT", "").strip(),

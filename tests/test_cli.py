@@ -140,3 +140,74 @@ async def test_run_polls_the_configured_server_and_exits_cleanly_on_sigterm(tmp_
             child.kill()
             await child.wait()
         await api.stop()
+
+
+async def test_webhook_checks_the_secret_on_every_request(tmp_path):
+    import asyncio
+    import os
+    import signal
+    import socket
+    import time
+
+    import aiohttp
+
+    from tests.fakebotapi import FakeBotApi
+
+    api = FakeBotApi()
+    await api.start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))},
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}",
+        "WEBHOOK_SECRET": "s3cret-token",
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "PORT": str(port),
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "webhook", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    update = api.push_message(4242, "催收说要上门合法吗")
+    api.updates.clear()  # delivered by webhook below, not by getUpdates
+    url = f"http://127.0.0.1:{port}/telegram"
+    try:
+        deadline = time.monotonic() + 30
+        while not any(c.method == "setWebhook" for c in api.calls):
+            assert child.returncode is None, "the webhook process exited early"
+            assert time.monotonic() < deadline, "setWebhook never reached the local Bot API server"
+            await asyncio.sleep(0.05)
+        hook = next(c for c in api.calls if c.method == "setWebhook")
+        assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-token"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):  # the server starts listening just after setWebhook
+                try:
+                    async with session.post(
+                        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                    ) as r:
+                        assert r.status == 403
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            async with session.post(url, json=update) as r:
+                assert r.status == 403
+            assert not api.sent(4242), "requests without the secret must not reach the bot"
+            mark = len(api.calls)
+            async with session.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            ) as r:
+                assert r.status == 200
+        reply = await api.wait_for(lambda c: c.method == "sendMessage", after=mark, timeout=15)
+        assert "法律依据" in reply.params["text"]
+        child.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(child.communicate(), timeout=20)
+        assert child.returncode == 0, stderr.decode("utf-8", "replace")[-2000:]
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+        await api.stop()

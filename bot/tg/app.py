@@ -128,7 +128,7 @@ def run_webhook(settings: Settings, kb: KnowledgeBase) -> None:
     app = build_application(settings, kb)
     url_path = "telegram"
     app.run_webhook(
-        listen="0.0.0.0",
+        listen=settings.webhook_listen,
         port=settings.port,
         url_path=url_path,
         webhook_url=f"{settings.webhook_url.rstrip('/')}/{url_path}",
