@@ -9,404 +9,37 @@ Layout of a knowledge directory:
 
 Loading never stops at the first mistake: every problem is collected with its file and line
 and raised together in one `KnowledgeError`, so a maintainer can fix them all in one pass.
+The per-file readers are in `bot.core.knowledge_files`; the values in `bot.core.model`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core.yamlsource import LocatedDict, LocatedList, Problem, line_of, load_yaml
-
-# Telegram limits callback data and /start payloads to 64 bytes of [A-Za-z0-9_-];
-# ids stay well inside that so "a:<id>" callback data always fits.
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,46}[a-z0-9]$")
-MIN_QUESTIONS = 6
-MAX_TITLE_CHARS = 60
-MIN_ANSWER_CHARS = 40
-# The rendered message adds the legal basis and a footer; 1,800 characters of answer keeps
-# the whole message far below Telegram's 4,096-character limit.
-MAX_ANSWER_CHARS = 1800
-HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-
-ENTRY_KEYS = ("id", "topic", "title", "questions", "answer", "legal_basis", "related", "reviewed")
-REQUIRED_ENTRY_KEYS = ("id", "topic", "title", "questions", "answer", "legal_basis", "related", "reviewed")
-TOPIC_KEYS = ("id", "zh", "en", "order")
-FIRM_KEYS = (
-    "name",
-    "name_en",
-    "website",
-    "phone",
-    "email",
-    "wechat",
-    "address",
-    "office_hours",
-    "disclaimer",
-    "legal_aid",
+from bot.core.knowledge_files import (
+    MAX_ANSWER_CHARS,
+    display_path,
+    read_entries,
+    read_firm,
+    read_out_of_scope,
+    read_synonyms,
+    read_topics,
 )
-REQUIRED_FIRM_KEYS = ("name", "website", "disclaimer", "legal_aid")
+from bot.core.model import Entry, Firm, KnowledgeBase, KnowledgeError, Topic
+from bot.core.yamlsource import LocatedList, Problem, line_of
 
-
-class KnowledgeError(Exception):
-    """The knowledge base is invalid; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
-class Topic:
-    id: str
-    zh: str
-    en: str
-    order: int
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    topic: str
-    title: str
-    questions: tuple[str, ...]
-    answer: str
-    legal_basis: tuple[str, ...]
-    related: tuple[str, ...]
-    reviewed: dt.date
-    source: str  # "knowledge/entries/visits.yaml:42", for messages to maintainers
-
-
-@dataclass(frozen=True)
-class Firm:
-    name: str
-    website: str
-    disclaimer: str
-    legal_aid: str
-    name_en: str = ""
-    phone: str = ""
-    email: str = ""
-    wechat: str = ""
-    address: str = ""
-    office_hours: str = ""
-
-
-@dataclass(frozen=True)
-class KnowledgeBase:
-    topics: tuple[Topic, ...]
-    entries: tuple[Entry, ...]
-    firm: Firm
-    synonyms: Mapping[str, str]  # variant -> canonical
-    out_of_scope: tuple[str, ...]
-    directory: str
-    warnings: tuple[Problem, ...] = ()
-    _by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
-    _topic_by_id: dict[str, Topic] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._by_id.update((e.id, e) for e in self.entries)
-        self._topic_by_id.update((t.id, t) for t in self.topics)
-
-    def entry(self, entry_id: str) -> Entry | None:
-        return self._by_id.get(entry_id)
-
-    def topic(self, topic_id: str) -> Topic | None:
-        return self._topic_by_id.get(topic_id)
-
-    def entries_in(self, topic_id: str) -> list[Entry]:
-        return [e for e in self.entries if e.topic == topic_id]
-
-
-class _Collector:
-    """Gathers problems while reading one file."""
-
-    def __init__(self, display: str) -> None:
-        self.display = display
-        self.problems: list[Problem] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.display, line, message))
-
-
-def _type_hint(value: object) -> str:
-    if isinstance(value, bool):
-        return " (YAML reads yes/no/on/off/true/false as a true/false value: put the text in quotes)"
-    if value is None:
-        return " (it is empty)"
-    return ""
-
-
-def _check_keys(
-    c: _Collector, node: LocatedDict, allowed: Iterable[str], required: Iterable[str], where: str
-) -> None:
-    allowed = tuple(allowed)
-    for key in node:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed keys: {', '.join(allowed)}"
-            c.add(line_of(node, key), f"{where}unknown key '{key}'{hint}")
-    for key in required:
-        if key not in node:
-            c.add(node.line, f"{where}missing required key '{key}'")
-
-
-def _text(c: _Collector, node: LocatedDict, key: str, where: str, allow_empty: bool = False) -> str:
-    value = node.get(key)
-    if isinstance(value, str) and (value.strip() or allow_empty):
-        return value.strip()
-    if value is None and allow_empty:
-        return ""
-    if key in node:
-        c.add(line_of(node, key), f"{where}{key}: must be text{_type_hint(value)}")
-    return ""
-
-
-def _text_list(c: _Collector, node: LocatedDict, key: str, where: str) -> list[str]:
-    value = node.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        c.add(line_of(node, key), f"{where}{key}: must be a list (lines starting with '- ')")
-        return []
-    items: list[str] = []
-    for i, item in enumerate(value):
-        if isinstance(item, str) and item.strip():
-            items.append(item.strip())
-        else:
-            c.add(line_of(value, i), f"{where}{key}: item {i + 1} must be non-empty text{_type_hint(item)}")
-    return items
-
-
-def _read_topics(directory: Path, root: Path) -> tuple[list[Topic], list[Problem]]:
-    path = directory / "topics.yaml"
-    c = _Collector(_display(path, root))
-    data, problems = load_yaml(path, c.display) if path.exists() else (None, [])
-    c.problems.extend(problems)
-    if not path.exists():
-        c.add(1, "file is missing")
-        return [], c.problems
-    if not isinstance(data, LocatedList):
-        if data is not None or not problems:
-            c.add(1, "must be a list of topics (lines starting with '- id:')")
-        return [], c.problems
-    topics: list[Topic] = []
-    seen: set[str] = set()
-    for i, node in enumerate(data):
-        if not isinstance(node, LocatedDict):
-            c.add(line_of(data, i), f"topic {i + 1}: must be a mapping with id, zh, en, order")
-            continue
-        tid = node.get("id")
-        where = f"topic '{tid}': " if isinstance(tid, str) else f"topic {i + 1}: "
-        _check_keys(c, node, TOPIC_KEYS, TOPIC_KEYS, where)
-        zh = _text(c, node, "zh", where)
-        en = _text(c, node, "en", where)
-        order = node.get("order")
-        if "order" in node and (not isinstance(order, int) or isinstance(order, bool)):
-            c.add(line_of(node, "order"), f"{where}order: must be a whole number")
-            order = 0
-        if not isinstance(tid, str) or not ID_PATTERN.match(tid):
-            c.add(line_of(node, "id"), f"{where}id: must be a lowercase slug like 'door-visit'")
-            continue
-        if tid in seen:
-            c.add(line_of(node, "id"), f"{where}duplicate topic id '{tid}'")
-            continue
-        seen.add(tid)
-        topics.append(Topic(tid, zh, en, order if isinstance(order, int) else 0))
-    topics.sort(key=lambda t: (t.order, t.id))
-    return topics, c.problems
-
-
-def _read_firm(directory: Path, root: Path) -> tuple[Firm | None, list[Problem]]:
-    path = directory / "firm.yaml"
-    c = _Collector(_display(path, root))
-    if not path.exists():
-        c.add(1, "file is missing")
-        return None, c.problems
-    data, problems = load_yaml(path, c.display)
-    c.problems.extend(problems)
-    if not isinstance(data, LocatedDict):
-        if data is not None or not problems:
-            c.add(1, "must be a mapping of firm details (name:, website:, …)")
-        return None, c.problems
-    _check_keys(c, data, FIRM_KEYS, REQUIRED_FIRM_KEYS, "")
-    values = {key: _text(c, data, key, "", allow_empty=key not in REQUIRED_FIRM_KEYS) for key in FIRM_KEYS}
-    return Firm(**values), c.problems
-
-
-def _read_synonyms(directory: Path, root: Path) -> tuple[dict[str, str], list[Problem]]:
-    path = directory / "synonyms.yaml"
-    if not path.exists():
-        return {}, []
-    c = _Collector(_display(path, root))
-    data, problems = load_yaml(path, c.display)
-    c.problems.extend(problems)
-    if data is None:
-        return {}, c.problems
-    if not isinstance(data, LocatedDict):
-        c.add(1, "must be a mapping: canonical term -> list of variants")
-        return {}, c.problems
-    mapping: dict[str, str] = {}
-    for canonical, variants in data.items():
-        line = line_of(data, canonical)
-        if not isinstance(variants, list):
-            c.add(line, f"'{canonical}': must be a list of variants, e.g. [xyk, 信用k]")
-            continue
-        for i, variant in enumerate(variants):
-            if not isinstance(variant, str | int) or isinstance(variant, bool) or not str(variant).strip():
-                c.add(
-                    line_of(variants, i, line),
-                    f"'{canonical}': variant {i + 1} must be text{_type_hint(variant)}",
-                )
-                continue
-            key = str(variant).strip().lower()
-            if key in mapping and mapping[key] != canonical:
-                c.add(
-                    line_of(variants, i, line),
-                    f"variant '{key}' is listed under both '{mapping[key]}' and '{canonical}'",
-                )
-                continue
-            mapping[key] = str(canonical)
-    return mapping, c.problems
-
-
-def _read_out_of_scope(directory: Path, root: Path) -> tuple[list[str], list[Problem]]:
-    path = directory / "out_of_scope.yaml"
-    if not path.exists():
-        return [], []
-    c = _Collector(_display(path, root))
-    data, problems = load_yaml(path, c.display)
-    c.problems.extend(problems)
-    if data is None:
-        return [], c.problems
-    if not isinstance(data, LocatedDict) or "examples" not in data:
-        c.add(1, "must have an 'examples:' list of questions the bot should not answer")
-        return [], c.problems
-    _check_keys(c, data, ("examples",), ("examples",), "")
-    return _text_list(c, data, "examples", ""), c.problems
-
-
-def _read_date(c: _Collector, node: LocatedDict, where: str) -> dt.date:
-    value = node.get("reviewed")
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if "reviewed" in node:
-        c.add(line_of(node, "reviewed"), f"{where}reviewed: must be a date like 2026-11-29")
-    return dt.date(1970, 1, 1)
-
-
-def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
-    eid = node.get("id")
-    where = f"entry '{eid}': " if isinstance(eid, str) else f"entry {index + 1}: "
-    _check_keys(c, node, ENTRY_KEYS, REQUIRED_ENTRY_KEYS, where)
-    ok = True
-    if not isinstance(eid, str) or not ID_PATTERN.match(eid):
-        if "id" in node:
-            c.add(
-                line_of(node, "id"),
-                f"{where}id: must be 3–48 lowercase letters, digits and hyphens, like 'door-visit-basics'",
-            )
-        ok = False
-    topic = _text(c, node, "topic", where)
-    title = _text(c, node, "title", where)
-    if len(title) > MAX_TITLE_CHARS:
-        c.add(line_of(node, "title"), f"{where}title: {len(title)} characters; at most {MAX_TITLE_CHARS}")
-    questions = _text_list(c, node, "questions", where)
-    if "questions" in node and len(questions) < MIN_QUESTIONS:
-        c.add(
-            line_of(node, "questions"),
-            f"{where}questions: needs at least {MIN_QUESTIONS}, has {len(questions)}",
-        )
-    seen: dict[str, int] = {}
-    raw_questions = node.get("questions")
-    for i, q in enumerate(questions):
-        key = q.casefold()
-        if key in seen:
-            line = line_of(raw_questions, i) if isinstance(raw_questions, LocatedList) else node.line
-            c.add(line, f"{where}questions: '{q}' is listed twice")
-        seen[key] = i
-    answer = _text(c, node, "answer", where)
-    if answer:
-        if len(answer) > MAX_ANSWER_CHARS:
-            c.add(
-                line_of(node, "answer"),
-                f"{where}answer: {len(answer)} characters; at most {MAX_ANSWER_CHARS}",
-            )
-        elif len(answer) < MIN_ANSWER_CHARS:
-            c.add(
-                line_of(node, "answer"),
-                f"{where}answer: only {len(answer)} characters; at least {MIN_ANSWER_CHARS}",
-            )
-        if HTML_TAG.search(answer):
-            c.add(
-                line_of(node, "answer"),
-                f"{where}answer: contains an HTML tag; write **bold** instead of HTML",
-            )
-    legal_basis = _text_list(c, node, "legal_basis", where)
-    related = _text_list(c, node, "related", where)
-    reviewed = _read_date(c, node, where)
-    if not ok:
-        return None
-    assert isinstance(eid, str)
-    return Entry(
-        id=eid,
-        topic=topic,
-        title=title,
-        questions=tuple(questions),
-        answer=answer,
-        legal_basis=tuple(legal_basis),
-        related=tuple(related),
-        reviewed=reviewed,
-        source=f"{c.display}:{node.line}",
-    )
-
-
-def _read_entries(directory: Path, root: Path) -> tuple[list[tuple[Entry, LocatedDict, str]], list[Problem]]:
-    entries_dir = directory / "entries"
-    problems: list[Problem] = []
-    found: list[tuple[Entry, LocatedDict, str]] = []
-    files = sorted(entries_dir.glob("*.yaml")) + sorted(entries_dir.glob("*.yml"))
-    if not files:
-        problems.append(Problem(_display(entries_dir, root), 1, "no entry files (*.yaml) found"))
-    for path in files:
-        c = _Collector(_display(path, root))
-        data, load_problems = load_yaml(path, c.display)
-        c.problems.extend(load_problems)
-        if data is None:
-            if not load_problems:
-                c.add(1, "file is empty; it should be a list of entries starting with '- id:'")
-            problems.extend(c.problems)
-            continue
-        if not isinstance(data, LocatedList):
-            c.add(1, "must be a list of entries (each starting with '- id:')")
-            problems.extend(c.problems)
-            continue
-        for i, node in enumerate(data):
-            if not isinstance(node, LocatedDict):
-                c.add(line_of(data, i), f"entry {i + 1}: must be a mapping starting with 'id:'")
-                continue
-            entry = _read_entry(c, node, i)
-            if entry is not None:
-                found.append((entry, node, c.display))
-        problems.extend(c.problems)
-    return found, problems
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+__all__ = [
+    "MAX_ANSWER_CHARS",
+    "Entry",
+    "Firm",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Topic",
+    "as_plain",
+    "load_knowledge",
+]
 
 
 def load_knowledge(directory: str | Path) -> KnowledgeBase:
@@ -417,15 +50,15 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
         raise KnowledgeError([Problem(str(directory), 1, "knowledge directory not found")])
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    topics, p = _read_topics(directory, root)
+    topics, p = read_topics(directory, root)
     problems += p
-    firm, p = _read_firm(directory, root)
+    firm, p = read_firm(directory, root)
     problems += p
-    synonyms, p = _read_synonyms(directory, root)
+    synonyms, p = read_synonyms(directory, root)
     problems += p
-    out_of_scope, p = _read_out_of_scope(directory, root)
+    out_of_scope, p = read_out_of_scope(directory, root)
     problems += p
-    found, p = _read_entries(directory, root)
+    found, p = read_entries(directory, root)
     problems += p
 
     topic_ids = {t.id for t in topics}
@@ -467,7 +100,7 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     for t in topics:
         if t.id not in covered:
             warnings.append(
-                Problem(_display(directory / "topics.yaml", root), 1, f"topic '{t.id}' has no entries")
+                Problem(display_path(directory / "topics.yaml", root), 1, f"topic '{t.id}' has no entries")
             )
     if problems or firm is None:
         raise KnowledgeError(sorted(problems, key=lambda p: (p.path, p.line)))

@@ -1,0 +1,78 @@
+"""The knowledge base as the rest of the core sees it: frozen values, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.core.yamlsource import Problem
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    zh: str
+    en: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    topic: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    legal_basis: tuple[str, ...]
+    related: tuple[str, ...]
+    reviewed: dt.date
+    source: str  # "knowledge/entries/visits.yaml:42", for messages to maintainers
+
+
+@dataclass(frozen=True)
+class Firm:
+    name: str
+    website: str
+    disclaimer: str
+    legal_aid: str
+    name_en: str = ""
+    phone: str = ""
+    email: str = ""
+    wechat: str = ""
+    address: str = ""
+    office_hours: str = ""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    topics: tuple[Topic, ...]
+    entries: tuple[Entry, ...]
+    firm: Firm
+    synonyms: Mapping[str, str]  # variant -> canonical
+    out_of_scope: tuple[str, ...]
+    directory: str
+    warnings: tuple[Problem, ...] = ()
+    _by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
+    _topic_by_id: dict[str, Topic] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update((e.id, e) for e in self.entries)
+        self._topic_by_id.update((t.id, t) for t in self.topics)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return self._topic_by_id.get(topic_id)
+
+    def entries_in(self, topic_id: str) -> list[Entry]:
+        return [e for e in self.entries if e.topic == topic_id]
