@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 
+import aiohttp
 import pytest
 
 from bot.cli import build_parser, main
 from tests.conftest import FIXTURES
+from tests.fakebotapi import FakeBotApi
 
 COMMANDS = ["run", "webhook", "chat", "ask", "match", "check", "eval"]
 
@@ -104,14 +112,9 @@ def test_run_refuses_an_invalid_knowledge_base():
     assert "is invalid" in result.stderr and "visits.yaml:4" in result.stderr
 
 
-async def test_run_polls_the_configured_server_and_exits_cleanly_on_sigterm(tmp_path):
-    import asyncio
-    import os
-    import signal
-    import time
-
-    from tests.fakebotapi import FakeBotApi
-
+@contextlib.asynccontextmanager
+async def bot_process(command: str, tmp_path, **env_extra: str):
+    """`python -m bot <command>` in a subprocess, pointed at a fresh local fake Bot API server."""
     api = FakeBotApi()
     await api.start()
     env = {
@@ -120,21 +123,13 @@ async def test_run_polls_the_configured_server_and_exits_cleanly_on_sigterm(tmp_
         "TELEGRAM_API_BASE_URL": api.base_url,
         "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
         "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        **env_extra,
     }
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        sys.executable, "-m", "bot", command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 30
-        while not any(c.method == "setMyCommands" for c in api.calls):
-            assert child.returncode is None, "the bot exited before polling"
-            assert time.monotonic() < deadline, "the bot never reached the local Bot API server"
-            await asyncio.sleep(0.05)
-        reply = await api.reply_to(4242, "催收说要上门合法吗", timeout=15)
-        assert "法律依据" in reply.params["text"]
-        child.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(child.communicate(), timeout=20)
-        assert child.returncode == 0, stderr.decode("utf-8", "replace")[-2000:]
+        yield api, child
     finally:
         if child.returncode is None:
             child.kill()
@@ -142,45 +137,44 @@ async def test_run_polls_the_configured_server_and_exits_cleanly_on_sigterm(tmp_
         await api.stop()
 
 
+async def wait_for_call(api: FakeBotApi, child, method: str) -> None:
+    deadline = time.monotonic() + 30
+    while not any(c.method == method for c in api.calls):
+        assert child.returncode is None, f"the bot exited before {method}"
+        assert time.monotonic() < deadline, f"{method} never reached the local Bot API server"
+        await asyncio.sleep(0.05)
+
+
+async def stop_cleanly(child) -> None:
+    child.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(child.communicate(), timeout=20)
+    assert child.returncode == 0, stderr.decode("utf-8", "replace")[-2000:]
+
+
+async def test_run_polls_the_configured_server_and_exits_cleanly_on_sigterm(tmp_path):
+    async with bot_process("run", tmp_path) as (api, child):
+        await wait_for_call(api, child, "setMyCommands")
+        reply = await api.reply_to(4242, "催收说要上门合法吗", timeout=15)
+        assert "法律依据" in reply.params["text"]
+        await stop_cleanly(child)
+
+
 async def test_webhook_checks_the_secret_on_every_request(tmp_path):
-    import asyncio
-    import os
-    import signal
-    import socket
-    import time
-
-    import aiohttp
-
-    from tests.fakebotapi import FakeBotApi
-
-    api = FakeBotApi()
-    await api.start()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))},
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}",
-        "WEBHOOK_SECRET": "s3cret-token",
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "PORT": str(port),
-    }
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "webhook", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    update = api.push_message(4242, "催收说要上门合法吗")
-    api.updates.clear()  # delivered by webhook below, not by getUpdates
     url = f"http://127.0.0.1:{port}/telegram"
-    try:
-        deadline = time.monotonic() + 30
-        while not any(c.method == "setWebhook" for c in api.calls):
-            assert child.returncode is None, "the webhook process exited early"
-            assert time.monotonic() < deadline, "setWebhook never reached the local Bot API server"
-            await asyncio.sleep(0.05)
+    async with bot_process(
+        "webhook",
+        tmp_path,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}",
+        WEBHOOK_SECRET="s3cret-token",
+        WEBHOOK_LISTEN="127.0.0.1",
+        PORT=str(port),
+    ) as (api, child):
+        update = api.push_message(4242, "催收说要上门合法吗")
+        api.updates.clear()  # delivered by webhook below, not by getUpdates
+        await wait_for_call(api, child, "setWebhook")
         hook = next(c for c in api.calls if c.method == "setWebhook")
         assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-token"
         async with aiohttp.ClientSession() as session:
@@ -203,11 +197,4 @@ async def test_webhook_checks_the_secret_on_every_request(tmp_path):
                 assert r.status == 200
         reply = await api.wait_for(lambda c: c.method == "sendMessage", after=mark, timeout=15)
         assert "法律依据" in reply.params["text"]
-        child.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(child.communicate(), timeout=20)
-        assert child.returncode == 0, stderr.decode("utf-8", "replace")[-2000:]
-    finally:
-        if child.returncode is None:
-            child.kill()
-            await child.wait()
-        await api.stop()
+        await stop_cleanly(child)
