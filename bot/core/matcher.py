@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,6 +40,8 @@ Decision = Literal["answer", "clarify", "none"]
 OUT_OF_SCOPE = "__out_of_scope__"
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
+# (entry index, phrasing index, per-entry scores with that phrasing left out)
+HeldOut = tuple[int, int, FloatArray]
 
 # Long rants are matched on their first part: enough text to find the topic, and a hard
 # bound on the work one message can cause.
@@ -440,25 +442,23 @@ class Matcher:
 
     # -- maintenance helpers ----------------------------------------------------------------
 
-    def collisions(self) -> list[tuple[str, int, str, str]]:
+    def collisions(self, held_out: Iterable[HeldOut] | None = None) -> list[tuple[str, int, str, str]]:
         """Phrasings that, matched without themselves, find another entry first.
 
         Returns (entry id, phrasing index, phrasing, entry found instead). The phrasing is
         left out of the nearest-phrasing and fuzzy signals; the profile and topic signals
-        still contain it, so this under-reports slightly rather than crying wolf.
+        still contain it, so this under-reports slightly rather than crying wolf. Pass the
+        output of `held_out_scores()` to reuse it (the report needs it twice).
         """
         found = []
-        for di, (ei, qi) in enumerate(self._doc_source):
-            if qi < 0:
-                continue
-            entry = self.kb.entries[ei]
-            result = self.match(entry.questions[qi], exclude_doc=di)
-            best = result.best
-            if best is not None and best.entry != entry.id:
-                found.append((entry.id, qi, entry.questions[qi], best.entry))
+        for ei, qi, scores in self.held_out_scores() if held_out is None else held_out:
+            best = int(np.argmax(scores))  # the first maximum, as match() picks it
+            if best != ei:
+                entry = self.kb.entries[ei]
+                found.append((entry.id, qi, entry.questions[qi], self._entry_ids[best]))
         return found
 
-    def held_out_scores(self) -> Iterator[tuple[int, int, FloatArray]]:
+    def held_out_scores(self) -> Iterator[HeldOut]:
         """Every phrasing scored as if it were a new question, itself left out of the index.
 
         Yields (entry index, phrasing index, combined per-entry scores in `kb.entries` order);

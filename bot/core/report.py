@@ -25,10 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.knowledge import Entry, KnowledgeBase
-from bot.core.matcher import Matcher
+from bot.core.matcher import HeldOut, Matcher
 from bot.core.render import markup_to_html
 
 CLOSE_PAIR_RATE = 0.20
@@ -88,13 +89,15 @@ def months_before(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable: every month has 28 days")
 
 
-def close_pairs(matcher: Matcher, min_rate: float = CLOSE_PAIR_RATE) -> tuple[ClosePair, ...]:
+def close_pairs(
+    matcher: Matcher, min_rate: float = CLOSE_PAIR_RATE, held_out: Iterable[HeldOut] | None = None
+) -> tuple[ClosePair, ...]:
     """Pairs of entries whose phrasings the matcher mixes up (see the module docstring)."""
     entries = matcher.kb.entries
     margin = MIX_MARGIN
     mixed: Counter[tuple[int, int]] = Counter()
     examples: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
-    for ei, qi, scores in matcher.held_out_scores():
+    for ei, qi, scores in matcher.held_out_scores() if held_out is None else held_out:
         own = float(scores[ei])
         for other in (int(j) for j in (scores >= own - margin).nonzero()[0]):
             if other == ei:
@@ -115,13 +118,15 @@ def close_pairs(matcher: Matcher, min_rate: float = CLOSE_PAIR_RATE) -> tuple[Cl
 
 def analyse(kb: KnowledgeBase, matcher: Matcher, today: dt.date) -> Report:
     """Everything the report shows; `today` is passed in so tests can fix it."""
-    collisions = tuple(Collision(e, qi, text, other) for e, qi, text, other in matcher.collisions())
+    # Scoring every phrasing held out is the expensive part; do it once for both lists.
+    held_out = list(matcher.held_out_scores())
+    collisions = tuple(Collision(e, qi, text, other) for e, qi, text, other in matcher.collisions(held_out))
     return Report(
         kb,
         today,
         months_before(today, STALE_AFTER_MONTHS),
         collisions,
-        close_pairs(matcher),
+        close_pairs(matcher, held_out=held_out),
         MIX_MARGIN,
     )
 
