@@ -78,10 +78,9 @@ def inline_results(
     """The items to list for an inline query, best first."""
     if not query.strip():
         return common_items(kb, limit)
-    result = matcher.match(query)
+    result, scores = matcher.rank(query)
     if result.decision == "none":
         return [lawyer_item(kb)]
-    _, scores, _ = matcher.scores(query)
     floor = max(matcher.settings.clarify_threshold, result.score - RESULT_WINDOW)
     order = np.argsort(-scores, kind="stable")[:limit]
     items = [entry_item(matcher.kb.entries[int(i)], kb) for i in order if float(scores[int(i)]) >= floor]

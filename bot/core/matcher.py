@@ -378,6 +378,10 @@ class Matcher:
 
     def match(self, text: str, exclude_doc: int | None = None) -> MatchResult:
         """Score every entry and decide: answer, clarify ("did you mean"), or none."""
+        return self.rank(text, exclude_doc)[0]
+
+    def rank(self, text: str, exclude_doc: int | None = None) -> tuple[MatchResult, FloatArray]:
+        """`match()` plus the combined score of every entry, for callers that list more."""
         s = self.settings
         normalized, sig, oos = self.signals(text, exclude_doc)
         combined = self._combine(sig)
@@ -394,7 +398,7 @@ class Matcher:
             topic_prob = float(sig[2, order[0]])
         decision = self._decide(candidates, rival, topic_prob, oos)
         options = self._options(order, combined)
-        return MatchResult(text, normalized, decision, candidates, round(oos, 4), options)
+        return MatchResult(text, normalized, decision, candidates, round(oos, 4), options), combined
 
     def _options(self, order: npt.NDArray[np.intp], combined: FloatArray) -> tuple[Candidate, ...]:
         """Offer different topics first: when the matcher is unsure, the doubt is usually
