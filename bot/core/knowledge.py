@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
 
 from bot.core.knowledge_files import (
     MAX_ANSWER_CHARS,
@@ -37,7 +36,6 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeError",
     "Topic",
-    "as_plain",
     "load_knowledge",
 ]
 
@@ -113,12 +111,3 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
         directory=str(directory),
         warnings=tuple(warnings),
     )
-
-
-def as_plain(value: Any) -> Any:
-    """Strip the location wrappers (for tests and debugging)."""
-    if isinstance(value, dict):
-        return {k: as_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_plain(v) for v in value]
-    return value
