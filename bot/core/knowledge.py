@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.core.knowledge_files import (
     MAX_ANSWER_CHARS,
+    MAX_LEGAL_BASIS_ITEMS,
     display_path,
     read_entries,
     read_firm,
@@ -31,6 +32,7 @@ from bot.core.yamlsource import LocatedList, Problem, line_of
 
 __all__ = [
     "MAX_ANSWER_CHARS",
+    "MAX_LEGAL_BASIS_ITEMS",
     "Entry",
     "Firm",
     "KnowledgeBase",

@@ -26,6 +26,9 @@ MIN_ANSWER_CHARS = 40
 # The rendered message adds the legal basis and a footer; 1,800 characters of answer keeps
 # the whole message far below Telegram's 4,096-character limit.
 MAX_ANSWER_CHARS = 1800
+# legal_basis holds citations, not prose: every item is one more line under the answer on a
+# phone, so keep the few most specific ones (merge articles of one law into one item).
+MAX_LEGAL_BASIS_ITEMS = 4
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 ENTRY_KEYS = ("id", "topic", "title", "questions", "answer", "legal_basis", "related", "reviewed")
@@ -278,6 +281,12 @@ def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
                 f"{where}answer: contains an HTML tag; write **bold** instead of HTML",
             )
     legal_basis = _text_list(c, node, "legal_basis", where)
+    if len(legal_basis) > MAX_LEGAL_BASIS_ITEMS:
+        c.add(
+            line_of(node, "legal_basis"),
+            f"{where}legal_basis: {len(legal_basis)} items; at most {MAX_LEGAL_BASIS_ITEMS}"
+            " — keep the most specific (articles of one law go in one item)",
+        )
     related = _text_list(c, node, "related", where)
     reviewed = _read_date(c, node, where)
     if not ok:

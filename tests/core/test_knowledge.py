@@ -67,6 +67,30 @@ def test_over_long_answer_is_rejected(tmp_path):
     assert "at most 1800" in found[0]
 
 
+def test_too_many_legal_basis_items_are_rejected_at_their_line(tmp_path):
+    kb_dir = _copy_min(tmp_path)
+    path = kb_dir / "entries" / "basics.yaml"
+    text = path.read_text(encoding="utf-8")
+    items = "".join(f"    - 《民法典》第{n}条\n" for n in "一二三四五")
+    path.write_text(text.replace("    - 《宪法》第三十九条\n", "    - 《宪法》第三十九条\n" + items, 1), encoding="utf-8")
+    line = text.splitlines().index("  legal_basis:") + 1
+    found = problems_of(kb_dir)
+    assert found == [
+        f"knowledge/entries/basics.yaml:{line}: entry 'door-visit-lawful': legal_basis: 6 items; at most 4"
+        " — keep the most specific (articles of one law go in one item)"
+    ]
+
+
+def test_four_legal_basis_items_are_allowed(tmp_path):
+    kb_dir = _copy_min(tmp_path)
+    path = kb_dir / "entries" / "basics.yaml"
+    text = path.read_text(encoding="utf-8")
+    items = "".join(f"    - 《民法典》第{n}条\n" for n in "一二三")
+    path.write_text(text.replace("    - 《宪法》第三十九条\n", "    - 《宪法》第三十九条\n" + items, 1), encoding="utf-8")
+    entry = load_knowledge(kb_dir).entry("door-visit-lawful")
+    assert entry is not None and len(entry.legal_basis) == 4
+
+
 def test_missing_topics_file_and_bad_ids(tmp_path):
     kb_dir = _copy_min(tmp_path)
     (kb_dir / "topics.yaml").unlink()
