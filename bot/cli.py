@@ -148,25 +148,32 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     from bot.core.gaps import find_gaps, summary_lines, to_csv, to_yaml
-    from bot.storage import SqliteStorage
+    from bot.storage import StorageError, is_postgres, open_database, sqlite_path
 
-    database = Path(args.database) if args.database else None
-    if database is None:
+    target: str | Path | None = args.database
+    if target is None:
         settings = _settings(args)
         if settings is None:
             return 2
-        database = settings.database_path
-    if not database.is_file():
-        print(f"No database at {database} (set DATABASE_PATH or pass --database).", file=sys.stderr)
+        target = settings.database
+    if not is_postgres(target) and not sqlite_path(target).is_file():
+        print(
+            f"No database at {sqlite_path(target)} (set DATABASE_URL or DATABASE_PATH, or pass --database).",
+            file=sys.stderr,
+        )
         return 2
     kb = _load(args.knowledge)
     if kb is None:
         return 1
-    storage = SqliteStorage(database)
-    try:
-        rows = storage.logged_questions()
-    finally:
-        storage.close()
+    try:  # read-only: a report must not change (or migrate) the database it reads
+        database = open_database(target, read_only=True)
+        try:
+            rows = database.learning.logged_questions()
+        finally:
+            database.close()
+    except StorageError as exc:
+        print(f"database: {exc}", file=sys.stderr)
+        return 2
     report = find_gaps(rows, Matcher(kb), threshold=args.threshold)
     print("\n".join(summary_lines(report, limit=args.limit)))
     if args.csv:
@@ -186,6 +193,46 @@ def _settings(args: argparse.Namespace) -> Settings | None:
         return None
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.storage import StorageError, is_postgres, migrate_database, sqlite_path
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    target = settings.database
+    if args.copy_from and not is_postgres(target):
+        print("--copy-from copies into PostgreSQL: set DATABASE_URL=postgresql://… first.", file=sys.stderr)
+        return 2
+    try:
+        version, applied = migrate_database(target)
+        done = f"applied {', '.join(map(str, applied))}" if applied else "nothing to apply"
+        print(f"database {settings.database_description}: schema version {version} ({done})")
+        if args.copy_from:
+            from bot.storage.copy import copy_sqlite_to_postgres
+
+            source = sqlite_path(args.copy_from)
+            counts = copy_sqlite_to_postgres(source, str(target))
+            print(f"copied {sum(counts.values())} rows from {source}, counts verified:")
+            for table, n in counts.items():
+                print(f"  {table}: {n}")
+    except StorageError as exc:
+        print(f"database: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _database_ready(settings: Settings) -> bool:
+    """Before starting the bot: the database answers and is as new as the code (one line if not)."""
+    from bot.storage import StorageError, open_for_bot
+
+    try:
+        open_for_bot(settings.database).close()
+    except StorageError as exc:
+        print(f"database: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
@@ -199,6 +246,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     kb = _load(settings.knowledge_dir)
     if kb is None:
         return 1
+    if not _database_ready(settings):
+        return 2
     from bot.tg.app import run_polling
 
     run_polling(settings, kb)
@@ -224,6 +273,8 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     kb = _load(settings.knowledge_dir)
     if kb is None:
         return 1
+    if not _database_ready(settings):
+        return 2
     from bot.tg.app import run_webhook
 
     run_webhook(settings, kb)
@@ -264,7 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
         "group the questions the bot could not answer (from the database) and export them",
         cmd_gaps,
     )
-    p.add_argument("--database", metavar="FILE", help="SQLite file (default: $DATABASE_PATH)")
+    p.add_argument(
+        "--database",
+        metavar="FILE|URL",
+        help="SQLite file or postgresql:// URL, opened read-only (default: $DATABASE_URL, else $DATABASE_PATH)",
+    )
     p.add_argument("--csv", metavar="FILE", help="write every group and suggestion as CSV")
     p.add_argument("--yaml", metavar="FILE", help="write candidate `questions:` blocks to paste into entries")
     p.add_argument("--limit", type=int, default=20, help="groups to print (default: %(default)s)")
@@ -273,6 +328,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_THRESHOLD,
         help="similarity (0-1) a question needs to join a group (default: %(default)s)",
+    )
+    p = add(
+        "migrate",
+        "bring the database ($DATABASE_URL, else $DATABASE_PATH) to the code's schema; run once per deploy",
+        cmd_migrate,
+    )
+    p.add_argument(
+        "--copy-from",
+        metavar="SQLITE",
+        help="then copy every row of this SQLite database (sqlite:///data/bot.sqlite3 or a path) into "
+        "the empty PostgreSQL database, in one transaction, and verify the counts",
     )
     p = add("eval", "score the matcher on a labelled .jsonl question set", cmd_eval)
     p.add_argument("file", help="labelled questions, one JSON object per line")

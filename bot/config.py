@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -14,6 +15,32 @@ DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def redact_url(url: str) -> str:
+    """A database URL fit for logs: the password (if any) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    except ValueError:
+        return "<unparsable database URL>"
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip()
+    if url and not url.startswith(POSTGRES_SCHEMES):
+        raise ConfigError(
+            f"DATABASE_URL must start with postgresql:// (got {redact_url(url)!r}); "
+            "for SQLite leave it unset and set DATABASE_PATH"
+        )
+    return url
 
 
 def _int_list(raw: str, name: str) -> tuple[int, ...]:
@@ -40,6 +67,8 @@ class Settings:
     base_file_url: str = DEFAULT_BASE_FILE_URL
     knowledge_dir: Path = DEFAULT_KNOWLEDGE
     database_path: Path = Path("data/bot.sqlite3")
+    # PostgreSQL (postgresql://user:password@host/db); when set it wins over database_path.
+    database_url: str = field(default="", repr=False)
     firm_chat_id: int | None = None
     admin_ids: tuple[int, ...] = ()
     retention_days: int = 180
@@ -61,9 +90,18 @@ class Settings:
         # Keep the token and the webhook secret out of every repr and log line.
         return (
             f"Settings(token={'set' if self.token else 'unset'}, base_url={self.base_url!r}, "
-            f"knowledge_dir={str(self.knowledge_dir)!r}, database_path={str(self.database_path)!r}, "
+            f"knowledge_dir={str(self.knowledge_dir)!r}, database={self.database_description!r}, "
             f"firm_chat_id={self.firm_chat_id}, admin_ids={self.admin_ids})"
         )
+
+    @property
+    def database(self) -> str | Path:
+        """Where the bot keeps its data: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_description(self) -> str:
+        return redact_url(self.database_url) if self.database_url else str(self.database_path)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, knowledge_dir: str | None = None) -> Settings:
@@ -81,6 +119,7 @@ class Settings:
             base_file_url=env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_BASE_FILE_URL,
             knowledge_dir=Path(knowledge_dir or env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
             database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+            database_url=_database_url(env),
             firm_chat_id=firm_chat_id,
             admin_ids=_int_list(env.get("ADMIN_IDS", ""), "ADMIN_IDS"),
             retention_days=_int(env, "RETENTION_DAYS", 180),

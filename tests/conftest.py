@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +13,9 @@ from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.matcher import Matcher
 
 FIXTURES = Path(__file__).parent / "fixtures"
+if TYPE_CHECKING:
+    from tests.pg import Schemas
+
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 
@@ -32,3 +37,25 @@ def min_kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def min_matcher(min_kb: KnowledgeBase) -> Matcher:
     return Matcher(min_kb)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    from tests.pg import server_or_skip
+
+    return server_or_skip()
+
+
+@pytest.fixture
+def pg_schemas(postgres_server: str) -> Iterator[Schemas]:
+    """`pg_schemas.new()` → the URL of a fresh schema; every one is dropped after the test."""
+    from tests.pg import Schemas
+
+    schemas = Schemas(postgres_server)
+    yield schemas
+    schemas.drop_all()
+
+
+@pytest.fixture
+def pg_url(pg_schemas: Schemas) -> str:
+    return pg_schemas.new()

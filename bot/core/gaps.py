@@ -32,21 +32,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.matcher import Matcher, extract_features
+from bot.core.model import LoggedQuestion
 
 # Measured on hand-made pairs: paraphrases score 0.3-0.6, unrelated questions below 0.2.
 DEFAULT_THRESHOLD = 0.3
 _FUNCTION_CHARS = frozenset("我你他她它们的了吗呢啊吧呀么怎样办说要会是就都也这那个一啥什想知道请问下")
 CSV_COLUMNS = ("kind", "group", "group_size", "users", "entry", "title", "score", "question", "count")
-
-
-@dataclass(frozen=True)
-class LoggedQuestion:
-    """One row of the question log."""
-
-    text: str  # masked
-    decision: str  # "none" or "clarify"
-    user: str = ""  # salted hash of the asker, or "" (only used to count distinct askers)
-    chosen: str | None = None  # the entry picked from "did you mean", if any
 
 
 @dataclass(frozen=True)

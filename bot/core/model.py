@@ -76,3 +76,13 @@ class KnowledgeBase:
 
     def entries_in(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries if e.topic == topic_id]
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    """One row of the question log, as stored by the learning log and read by `bot.core.gaps`."""
+
+    text: str  # masked
+    decision: str  # "none" or "clarify"
+    user: str = ""  # salted hash of the asker, or "" (only used to count distinct askers)
+    chosen: str | None = None  # the entry picked from "did you mean", if any

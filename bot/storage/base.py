@@ -1,8 +1,15 @@
-"""The storage interface: what the bot needs from a database, independent of the engine.
+"""The storage interfaces: what the bot needs from a database, independent of the engine.
 
-`SqliteStorage` is the default implementation. Another engine only has to provide the same
-methods (structural typing: no base class to inherit). All times are Unix seconds, passed in
-by the caller so that tests and jobs control the clock.
+Two small protocols by concern, composed over one connection (or pool) by a `Database`:
+
+* `EnquiryStore`: the hand-off to the law firm (intake drafts, enquiries, message links,
+  the outbox, the per-user rate limit, retention);
+* `LearningLog`: learning from users (question log, counters, 👍/👎, the hashing salt).
+
+`/forget` crosses both (one transaction over every table in `USER_TABLES`), so it lives on the
+`Database`. Both engines (SQLite, PostgreSQL) implement these with the same SQL and the same
+behaviour (bot/storage/sql_*.py over bot/storage/engine.py). Calls are synchronous and short;
+all times are Unix seconds passed in by the caller, so tests and jobs control the clock.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from bot.core.gaps import LoggedQuestion
+from bot.core.model import LoggedQuestion
 
 EnquiryStatus = Literal["open", "taken", "answered", "closed"]
 OutboxState = Literal["pending", "sending", "sent", "uncertain", "dead"]
@@ -19,8 +26,36 @@ Target = Literal["firm", "user"]
 Side = Literal["firm", "user"]
 
 
-class DuplicateRef(Exception):
+class StorageError(Exception):
+    """Base of the storage layer's own exceptions."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached right now (down, restarting, locked, out of connections).
+
+    Every storage call raises this, and only this, for such faults: the shell catches it to
+    tell a borrower the hand-off is briefly unavailable instead of failing with a trace.
+    """
+
+
+class SchemaOutdated(StorageError):
+    """The database's schema is older than the code: `python -m bot migrate` has not run."""
+
+    def __init__(self, have: int, want: int) -> None:
+        self.have, self.want = have, want
+        super().__init__(
+            f"the database schema is at version {have}, this code needs {want}: "
+            "run `python -m bot migrate` first (a Procfile deploy does it in its release phase)"
+        )
+
+
+class DuplicateRef(StorageError):
     """`create_enquiry` was given a reference that is already taken; draw another."""
+
+
+class DraftChanged(StorageError):
+    """The intake draft is no longer at the version that was read: another update (on another
+    instance) changed, submitted or deleted it first. Read it again and redo the step."""
 
 
 @dataclass(frozen=True)
@@ -87,24 +122,48 @@ class Draft:
     step: str
     data: dict[str, Any]
     updated_at: float
+    version: int = 0  # changes on every write; pass it back to write only if nobody else did
 
 
-class Storage(Protocol):
-    """Everything the hand-off stores. Implementations must make each method atomic."""
-
-    def close(self) -> None: ...
-
-    def schema_version(self) -> int: ...
+class EnquiryStore(Protocol):
+    """Everything the hand-off stores. Each method is one transaction."""
 
     # -- intake drafts (deleted on submit, cancel, timeout and /forget) --------------------
     def get_draft(self, user_id: int) -> Draft | None: ...
-    def save_draft(self, user_id: int, chat_id: int, step: str, data: dict[str, Any], now: float) -> None: ...
-    def delete_draft(self, user_id: int) -> bool: ...
+    def save_draft(
+        self,
+        user_id: int,
+        chat_id: int,
+        step: str,
+        data: dict[str, Any],
+        now: float,
+        *,
+        version: int | None = None,
+    ) -> int:
+        """Write the draft; returns its new version.
+
+        `version=None` creates or replaces it (a new form). With the version read by
+        `get_draft`, the write applies only if the draft is still at that version, else
+        `DraftChanged` (so two instances handling the same chat never lose or double a step).
+        """
+        ...
+
+    def delete_draft(self, user_id: int, *, version: int | None = None) -> bool:
+        """False if there was none; with `version`, `DraftChanged` if it is not at that version."""
+        ...
+
     def expired_drafts(self, before: float) -> list[Draft]: ...
 
     # -- enquiries ---------------------------------------------------------------------------
-    def create_enquiry(self, new: NewEnquiry, ref: str, now: float) -> Enquiry:
-        """Write the enquiry and queue its delivery to the firm, in one transaction."""
+    def create_enquiry(
+        self, new: NewEnquiry, ref: str, now: float, *, draft_version: int | None = None
+    ) -> Enquiry:
+        """Write the enquiry and queue its delivery to the firm, in one transaction.
+
+        With `draft_version`, the user's draft is consumed in the same transaction and must be
+        at that version (`DraftChanged` otherwise): a confirmation tapped twice, on two
+        instances, creates one enquiry.
+        """
         ...
 
     def enquiry(self, enquiry_id: int) -> Enquiry | None: ...
@@ -129,8 +188,9 @@ class Storage(Protocol):
     ) -> int: ...
 
     def due(self, now: float, limit: int = 20) -> list[OutboxRow]: ...
-    def claim(self, row_id: int) -> bool:
-        """pending → sending; False if another worker got there first."""
+    def claim(self, row_id: int, now: float, owner: str = "") -> OutboxRow | None:
+        """pending and due → sending, atomically; the row as claimed, or None if another
+        worker (or instance) got there first or it is no longer due. Exactly one caller wins."""
         ...
 
     def mark_sent(self, row_id: int, chat_id: int, message_id: int, now: float) -> None:
@@ -143,24 +203,27 @@ class Storage(Protocol):
     def mark_retry(self, row_id: int, next_attempt_at: float, error: str) -> None: ...
     def mark_failed(self, row_id: int, state: OutboxState, error: str) -> None: ...
     def requeue(self, row_id: int, now: float) -> None: ...
-    def recover_interrupted(self) -> list[OutboxRow]:
-        """Rows left in 'sending' by a crash become 'uncertain' (never re-sent automatically)."""
+    def recover_interrupted(self, claimed_before: float | None = None) -> list[OutboxRow]:
+        """Rows left in 'sending' by a crash become 'uncertain' (never re-sent automatically).
+
+        `claimed_before`: only rows claimed before that time (another instance may be sending
+        the newer ones right now); None: all of them (a single instance starting up).
+        """
         ...
 
     def rows_for(self, enquiry_id: int) -> list[OutboxRow]: ...
 
-    # -- personal data -----------------------------------------------------------------------
-    def forget_user(self, user_id: int) -> dict[str, int]:
-        """Delete every row about the user from every registered table; label → count."""
-        ...
-
+    # -- retention ---------------------------------------------------------------------------
     def close_idle(self, idle_before: float, now: float) -> int:
         """Close enquiries with no activity since `idle_before` (so retention applies to them too)."""
         ...
 
     def purge_closed(self, closed_before: float) -> int: ...
 
-    # -- learning from users (bot/storage/learnlog.py): no user ids, salted hashes at most ------
+
+class LearningLog(Protocol):
+    """Learning from users: no user ids, salted hashes at most (bot/storage/sql_learning.py)."""
+
     def set_log_salt(self, salt: str) -> None: ...
     def user_hash(self, user_id: int) -> str: ...
     def message_ref(self, chat_id: int, message_id: int) -> str: ...
@@ -184,3 +247,20 @@ class Storage(Protocol):
     def decision_counts(self, since: float = 0.0) -> list[tuple[str, str, str, int]]: ...
     def feedback_counts(self, since: float = 0.0) -> list[tuple[str, int, int]]: ...
     def purge_learning(self, before: float) -> int: ...
+
+
+class Database(Protocol):
+    """One database: both stores over one connection (SQLite) or one pool (PostgreSQL)."""
+
+    @property
+    def enquiries(self) -> EnquiryStore: ...
+    @property
+    def learning(self) -> LearningLog: ...
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete every row about the user from every registered table, in one transaction;
+        label → count."""
+        ...
+
+    def schema_version(self) -> int: ...
+    def close(self) -> None: ...

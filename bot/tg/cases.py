@@ -119,7 +119,7 @@ async def forget_button(update: Update, context: Context) -> None:
     storage = handoff.db()
     user_id = query.from_user.id
     at_firm = [e.ref for e in storage.enquiries_of(user_id) if e.firm_message_id is not None]
-    deleted = storage.forget_user(user_id)
+    deleted = handoff.database().forget_user(user_id)
     if context.user_data is not None:
         context.user_data.pop(LAST_ANSWER, None)
     if at_firm:

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.core.dialog import Dialog
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+from bot.storage import Database
 
 if TYPE_CHECKING:
     from bot.tg.handoff import Handoff
@@ -41,7 +42,7 @@ class BotData:
     def __init__(self) -> None:
         self.brain: Brain | None = None
         self.settings: Settings = Settings()
-        self.storage: Any = None  # bot.storage.Storage once post_init has opened it
+        self.storage: Database | None = None  # opened in post_init, closed in post_shutdown
         self.handoff: Handoff | None = None
         self.bot_username: str = ""
         # Live reload (bot/tg/reload.py): one rebuild at a time; the files' state last loaded.

@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from bot.config import Settings
 from bot.core.dialog import Reply
 from bot.core.privacy import mask_pii
-from bot.storage import Storage, open_storage
+from bot.storage import Database, EnquiryStore, open_for_bot
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -50,7 +50,7 @@ class HandoffConfig:
 class Handoff:
     settings: Settings
     config: HandoffConfig = field(default_factory=HandoffConfig)
-    storage: Storage | None = None
+    storage: Database | None = None
     firm_is_forum: bool | None = None
     firm_down_alerted: bool = False
     _members: dict[int, float] = field(default_factory=dict)
@@ -62,7 +62,10 @@ class Handoff:
             self._lock = asyncio.Lock()
         return self._lock
 
-    def db(self) -> Storage:
+    def db(self) -> EnquiryStore:
+        return self.database().enquiries
+
+    def database(self) -> Database:
         if self.storage is None:
             raise RuntimeError("storage is not open")
         return self.storage
@@ -119,14 +122,14 @@ def kick(context: Context) -> None:
 
 
 async def start(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
-    """post_init: open and migrate the database, recover interrupted sends, start the jobs."""
+    """post_init: open the database (migrating a SQLite file), recover interrupted sends, start the jobs."""
     from bot.tg.outbox import housekeeping_job, outbox_job, recover
 
     handoff = app.bot_data.require_handoff()
-    storage = open_storage(handoff.settings.database_path)  # short; same thread as every later call
+    storage = open_for_bot(handoff.settings.database)  # short; same thread as every later call
     handoff.storage = storage
     app.bot_data.storage = storage
-    log.info("database %s at schema version %d", handoff.settings.database_path, storage.schema_version())
+    log.info("database %s at schema version %d", handoff.settings.database_description, storage.schema_version())
     if handoff.settings.firm_chat_id is None:
         log.warning("FIRM_CHAT_ID is not set: enquiries are stored and queued until it is")
     await recover(app.bot, handoff)

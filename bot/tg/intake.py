@@ -15,13 +15,19 @@ from telegram.ext import ApplicationHandlerStop
 from bot.core.dialog import Reply
 from bot.core.handoff import new_ref, receipt
 from bot.core.intake import Intake, IntakeData, Step
-from bot.storage import Draft, DuplicateRef, NewEnquiry
+from bot.storage import Draft, DuplicateRef, NewEnquiry, StorageUnavailable
 from bot.tg import handlers
 from bot.tg.context import Context
 from bot.tg.handoff import LAST_ANSWER, Handoff, kick
 from bot.tg.replies import edit_or_send, send_reply
 
 log = logging.getLogger(__name__)
+
+UNAVAILABLE = Reply(
+    "抱歉，联系律师的功能暂时无法使用（系统维护中），请几分钟后再发送 /lawyer。"
+    "您仍然可以直接向我提问，我会照常回答。",
+    "info",
+)
 
 
 def _intake(context: Context) -> Intake:
@@ -57,13 +63,16 @@ def _rate_limited(handoff: Handoff, user_id: int) -> Reply | None:
 
 async def _begin(message: Message, user: User, context: Context, last_answer: str) -> None:
     handoff = _handoff(context)
-    limited = _rate_limited(handoff, user.id)
-    if limited is not None:
-        await send_reply(message, limited)
-        return
     step = _intake(context).begin(last_answer)
-    handoff.db().save_draft(user.id, message.chat.id, "consent", step.data.to_dict(), handoff.now())
-    await send_reply(message, step.reply)
+    try:
+        limited = _rate_limited(handoff, user.id)
+        if limited is None:
+            handoff.db().save_draft(user.id, message.chat.id, "consent", step.data.to_dict(), handoff.now())
+    except StorageUnavailable as exc:  # the database is down: say so, keep answering questions
+        log.warning("hand-off not started: %s", exc)
+        await send_reply(message, UNAVAILABLE)
+        return
+    await send_reply(message, limited or step.reply)
 
 
 async def _group_pointer(message: Message, context: Context) -> None:

@@ -1,6 +1,6 @@
 """Learning from users: the question log, 👍/👎 under answers, and /stats and /gaps for admins.
 
-What is written (bot/storage/learnlog.py): a content-free counter for every typed question
+What is written (bot/storage/sql_learning.py): a content-free counter for every typed question
 (day, how it ended, which entry); the masked text and top candidates of questions that ended
 in `none` or `clarify`; the entry picked from a "did you mean"; each 👍/👎. Askers appear only
 as a salted hash, so `/forget` can find their rows and nobody else can tell who asked.
@@ -40,7 +40,7 @@ async def start(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
     storage = app.bot_data.storage
     if storage is None:
         return
-    storage.set_log_salt(app.bot_data.settings.log_salt)
+    storage.learning.set_log_salt(app.bot_data.settings.log_salt)
     if app.job_queue is not None:
         interval = app.bot_data.require_handoff().config.housekeeping_interval
         app.job_queue.run_repeating(purge_job, interval, first=1, name=PURGE_JOB)
@@ -52,7 +52,7 @@ async def purge_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     if storage is None:
         return
     days = context.bot_data.settings.retention_days
-    purged = storage.purge_learning(time.time() - days * 86400)
+    purged = storage.learning.purge_learning(time.time() - days * 86400)
     if purged:
         log.info("purged %d question-log/feedback rows older than %d days", purged, days)
 
@@ -62,9 +62,10 @@ async def purge_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 def record_question(context: Context, update: Update, text: str, reply: Reply, sent: Message) -> None:
     """Count every typed question; log the text (masked) of those not answered outright."""
-    storage = context.bot_data.storage
-    if storage is None or reply.match is None or reply.kind not in ("answer", "clarify", "none"):
+    database = context.bot_data.storage
+    if database is None or reply.match is None or reply.kind not in ("answer", "clarify", "none"):
         return
+    storage = database.learning
     now = time.time()
     storage.count_decision(now, reply.kind, reply.entry_id or "")
     if reply.kind == "answer":
@@ -83,9 +84,10 @@ def record_question(context: Context, update: Update, text: str, reply: Reply, s
 
 def record_choice(context: Context, update: Update, reply: Reply) -> None:
     """A "did you mean" button was pressed: attach the chosen entry to the logged question."""
-    storage, query = context.bot_data.storage, update.callback_query
-    if storage is None or query is None or reply.kind != "answer":
+    database, query = context.bot_data.storage, update.callback_query
+    if database is None or query is None or reply.kind != "answer":
         return
+    storage = database.learning
     action = parse_action(query.data)
     if action is None or action.kind != "choice" or not isinstance(query.message, Message):
         return
@@ -125,8 +127,9 @@ async def feedback_button(update: Update, context: Context) -> None:
     if action.vote == 0:  # the thank-you button itself
         await query.answer(THANKS_UP)
         return
-    storage = context.bot_data.storage
-    if storage is not None:
+    database = context.bot_data.storage
+    if database is not None:
+        storage = database.learning
         storage.record_feedback(
             time.time(),
             user_hash=storage.user_hash(query.from_user.id),
@@ -163,7 +166,8 @@ async def stats_command(update: Update, context: Context) -> None:
     message = await _admin_message(update, context)
     if message is None:
         return
-    storage = context.bot_data.storage
+    assert context.bot_data.storage is not None  # checked by _admin_message
+    storage = context.bot_data.storage.learning
     kb = context.bot_data.require_brain().kb
     now = time.time()
     since = now - STATS_DAYS * 86400
@@ -211,7 +215,8 @@ async def gaps_command(update: Update, context: Context) -> None:
     message = await _admin_message(update, context)
     if message is None:
         return
-    storage = context.bot_data.storage
+    assert context.bot_data.storage is not None  # checked by _admin_message
+    storage = context.bot_data.storage.learning
     since = time.time() - context.bot_data.settings.retention_days * 86400
     report = find_gaps(storage.logged_questions(since), context.bot_data.require_brain().matcher)
     await send_reply(message, Reply(gaps_text(report), "info"))

@@ -21,7 +21,9 @@ says it may be a duplicate.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import warnings
 from datetime import timedelta
 from typing import Any
@@ -48,6 +50,7 @@ from bot.tg.replies import keyboard
 log = logging.getLogger(__name__)
 
 TIMED_OUT = "timed out"
+OWNER = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each claim, for the admins
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -130,8 +133,10 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
             return  # follow-ups wait for their enquiry's card
     else:
         chat_id = enquiry.chat_id if enquiry is not None else int(row.payload["chat_id"])
-    if not storage.claim(row.id):
+    claimed = storage.claim(row.id, handoff.now(), OWNER)
+    if claimed is None:  # another run or instance has it, or it is no longer due
         return
+    row = claimed
     try:
         message_id = await _send(bot, handoff, row, enquiry, chat_id)
     except RetryAfter as exc:

@@ -8,7 +8,8 @@ import textwrap
 
 import yaml
 
-from bot.core.gaps import CSV_COLUMNS, LoggedQuestion, find_gaps, summary_lines, to_csv, to_yaml
+from bot.core.gaps import CSV_COLUMNS, find_gaps, summary_lines, to_csv, to_yaml
+from bot.core.model import LoggedQuestion
 
 DOGS = ["我的狗丢了怎么办", "狗狗走丢了怎么找", "我的狗丢了怎么办"]
 STOCKS = ["股票怎么买", "怎么买股票比较好"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.handoff import firm_card, my_cases, new_ref, receipt
 from bot.core.intake import MAX_QUESTION, Intake, IntakeData
-from bot.storage import NewEnquiry, SqliteStorage
+from bot.storage import NewEnquiry, open_for_bot
 
 
 def actions(reply) -> list[str]:
@@ -66,8 +66,8 @@ def test_draft_round_trips_through_json():
 
 
 def test_card_receipt_and_cases_escape_user_text(min_kb, tmp_path):
-    storage = SqliteStorage(tmp_path / "x.sqlite3")
-    enquiry = storage.create_enquiry(
+    database = open_for_bot(tmp_path / "x.sqlite3")
+    enquiry = database.enquiries.create_enquiry(
         NewEnquiry(5, 5, "<i>张</i>", "zs", "a < b & 13812345678", amount="3万"), new_ref(), 0.0
     )
     card = firm_card(enquiry)
@@ -75,4 +75,4 @@ def test_card_receipt_and_cases_escape_user_text(min_kb, tmp_path):
     assert [b.action for row in card.buttons for b in row] == [f"e:t:{enquiry.id}", f"e:x:{enquiry.id}"]
     assert f"#{enquiry.ref}" in receipt(enquiry, min_kb.firm).text
     assert "排队中" in my_cases([enquiry]).text
-    storage.close()
+    database.close()

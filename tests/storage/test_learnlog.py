@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.storage import SqliteStorage
+from bot.storage import SqlDatabase, migrate_database, open_database
+from bot.storage.sql_learning import SqlLearningLog
 
 NOW = 1_700_000_000.0  # 2023-11-14 UTC
 DAY = 86400.0
 
 
 @pytest.fixture
-def db(tmp_path: Path):
-    storage = SqliteStorage(tmp_path / "bot.sqlite3")
-    yield storage
-    storage.close()
+def database(db: SqlDatabase) -> SqlDatabase:
+    return db
+
+
+def opened(target) -> SqlDatabase:
+    migrate_database(target)
+    return open_database(target)
 
 
 def log(
-    db: SqliteStorage, user: int, text: str, decision: str = "none", at: float = NOW, ref: str = ""
+    db: SqlLearningLog, user: int, text: str, decision: str = "none", at: float = NOW, ref: str = ""
 ) -> int:
     return db.log_question(
         at,
@@ -33,27 +35,32 @@ def log(
     )
 
 
-def test_hashes_are_stable_per_database_and_differ_with_another_salt(tmp_path: Path):
-    first = SqliteStorage(tmp_path / "a.sqlite3")
-    h = first.user_hash(4242)
-    assert len(h) == 32 and "4242" not in h and h != first.user_hash(4243)
-    assert first.message_ref(4242, 7) != first.message_ref(4242, 8)
+def test_hashes_are_stable_per_database_and_differ_with_another_salt(new_target):
+    a, b, c = new_target("a"), new_target("b"), new_target("c")
+    first = opened(a)
+    h = first.learning.user_hash(4242)
+    assert len(h) == 32 and "4242" not in h and h != first.learning.user_hash(4243)
+    assert first.learning.message_ref(4242, 7) != first.learning.message_ref(4242, 8)
+    second_instance = open_database(a)
+    assert second_instance.learning.user_hash(4242) == h, "instances sharing a database share its salt"
+    second_instance.close()
     first.close()
-    reopened = SqliteStorage(tmp_path / "a.sqlite3")
-    assert reopened.user_hash(4242) == h, "the generated salt is kept in the database"
+    reopened = open_database(a)
+    assert reopened.learning.user_hash(4242) == h, "the generated salt is kept in the database"
     reopened.close()
-    other = SqliteStorage(tmp_path / "b.sqlite3")
-    assert other.user_hash(4242) != h, "each database generates its own salt"
-    other.set_log_salt("from-the-environment")
-    env_hash = other.user_hash(4242)
+    other = opened(b)
+    assert other.learning.user_hash(4242) != h, "each database generates its own salt"
+    other.learning.set_log_salt("from-the-environment")
+    env_hash = other.learning.user_hash(4242)
     other.close()
-    again = SqliteStorage(tmp_path / "c.sqlite3")
-    again.set_log_salt("from-the-environment")
-    assert again.user_hash(4242) == env_hash, "LOG_SALT gives the same hashes everywhere"
+    again = opened(c)
+    again.learning.set_log_salt("from-the-environment")
+    assert again.learning.user_hash(4242) == env_hash, "LOG_SALT gives the same hashes everywhere"
     again.close()
 
 
-def test_choice_attaches_to_its_clarify_question_once(db: SqliteStorage):
+def test_choice_attaches_to_its_clarify_question_once(database: SqlDatabase):
+    db = database.learning
     ref = db.message_ref(4242, 99)
     log(db, 1, "征信花了多久能好", "clarify", ref=ref)
     assert db.record_choice(NOW + 5, ref, "credit-report-how-long")
@@ -64,7 +71,8 @@ def test_choice_attaches_to_its_clarify_question_once(db: SqliteStorage):
     assert row.user == db.user_hash(1)
 
 
-def test_counters_and_feedback_totals(db: SqliteStorage):
+def test_counters_and_feedback_totals(database: SqlDatabase):
+    db = database.learning
     for _ in range(3):
         db.count_decision(NOW, "answer", "door-visit-lawful")
     db.count_decision(NOW, "none")
@@ -80,21 +88,23 @@ def test_counters_and_feedback_totals(db: SqliteStorage):
     assert db.feedback_counts() == [("door-visit-lawful", 1, 1)]
 
 
-def test_forget_deletes_the_users_log_and_feedback_rows_by_hash(db: SqliteStorage):
+def test_forget_deletes_the_users_log_and_feedback_rows_by_hash(database: SqlDatabase):
+    db = database.learning
     log(db, 1, "我的狗丢了怎么办")
     log(db, 2, "股票怎么买")
     db.record_feedback(
         NOW, user_hash=db.user_hash(1), msg_ref="m1", chat_type="private", entry="door-visit-lawful", vote=1
     )
     db.count_decision(NOW, "none")
-    deleted = db.forget_user(1)
+    deleted = database.forget_user(1)
     assert deleted["未能回答的提问记录"] == 1 and deleted["👍/👎 反馈"] == 1
     assert [r.text for r in db.logged_questions()] == ["股票怎么买"]
     assert db.feedback_counts() == []
     assert db.decision_counts() == [("2023-11-14", "none", "", 1)], "counters hold nobody's data"
 
 
-def test_purge_removes_rows_older_than_the_cutoff(db: SqliteStorage):
+def test_purge_removes_rows_older_than_the_cutoff(database: SqlDatabase):
+    db = database.learning
     log(db, 1, "旧问题", at=NOW - 10 * DAY)
     log(db, 1, "新问题", at=NOW)
     db.count_decision(NOW - 10 * DAY, "none")
