@@ -19,7 +19,7 @@ from bot.cli import build_parser, main
 from tests.conftest import FIXTURES
 from tests.fakebotapi import FakeBotApi
 
-COMMANDS = ["run", "webhook", "chat", "ask", "match", "check", "eval"]
+COMMANDS = ["run", "webhook", "chat", "ask", "match", "check", "eval", "gaps", "migrate"]
 
 
 def run_cli(

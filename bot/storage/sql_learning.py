@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Sequence
 
 from bot.core.model import LoggedQuestion
-from bot.storage.engine import Engine, Tx
+from bot.storage.engine import Engine, Row, Tx
 
 _SALT_KEY = "log_salt"
 
@@ -44,18 +44,21 @@ class SqlLearningLog:
 
     def _salt(self) -> bytes:
         if self._log_salt is None:
+            select = "SELECT value FROM learn_meta WHERE key = ?"
+            row = self._engine.run(lambda tx: tx.one(select, (_SALT_KEY,)), write=False)
+            if row is None:
 
-            def work(tx: Tx) -> str:
-                # Two instances starting at once: the first insert wins, both read the winner.
-                tx.run(
-                    "INSERT INTO learn_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                    (_SALT_KEY, secrets.token_hex(32)),
-                )
-                row = tx.one("SELECT value FROM learn_meta WHERE key = ?", (_SALT_KEY,))
-                assert row is not None
-                return str(row["value"])
+                def create(tx: Tx) -> Row | None:
+                    # Two instances starting at once: the first insert wins, both read the winner.
+                    tx.run(
+                        "INSERT INTO learn_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                        (_SALT_KEY, secrets.token_hex(32)),
+                    )
+                    return tx.one(select, (_SALT_KEY,))
 
-            self._log_salt = self._engine.run(work).encode("utf-8")
+                row = self._engine.run(create)
+            assert row is not None
+            self._log_salt = str(row["value"]).encode("utf-8")
         return self._log_salt
 
     def _hash(self, text: str) -> str:
