@@ -162,7 +162,11 @@ async def on_input(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     handoff = _handoff(context)
-    draft, expired = _live_draft(handoff, user.id)
+    try:
+        draft, expired = _live_draft(handoff, user.id)
+    except StorageUnavailable as exc:  # cannot tell whether a form is open: answer it as a question
+        log.warning("intake draft unreadable: %s", exc)
+        return
     if expired:
         await send_reply(message, _intake(context).timed_out())
         raise ApplicationHandlerStop

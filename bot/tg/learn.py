@@ -21,6 +21,7 @@ from bot.core.dialog import Button, Reply, after_feedback, parse_action
 from bot.core.gaps import GapsReport, find_gaps, to_csv
 from bot.core.privacy import mask_pii
 from bot.core.stats import render_stats
+from bot.storage import StorageUnavailable
 from bot.tg.context import BotData, Context
 from bot.tg.replies import keyboard, send_reply
 
@@ -62,6 +63,13 @@ async def purge_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 def record_question(context: Context, update: Update, text: str, reply: Reply, sent: Message) -> None:
     """Count every typed question; log the text (masked) of those not answered outright."""
+    try:
+        _record_question(context, update, text, reply, sent)
+    except StorageUnavailable as exc:  # the answer has been sent; only the statistics miss it
+        log.warning("question not logged: %s", exc)
+
+
+def _record_question(context: Context, update: Update, text: str, reply: Reply, sent: Message) -> None:
     database = context.bot_data.storage
     if database is None or reply.match is None or reply.kind not in ("answer", "clarify", "none"):
         return
@@ -84,6 +92,13 @@ def record_question(context: Context, update: Update, text: str, reply: Reply, s
 
 def record_choice(context: Context, update: Update, reply: Reply) -> None:
     """A "did you mean" button was pressed: attach the chosen entry to the logged question."""
+    try:
+        _record_choice(context, update, reply)
+    except StorageUnavailable as exc:
+        log.warning("choice not logged: %s", exc)
+
+
+def _record_choice(context: Context, update: Update, reply: Reply) -> None:
     database, query = context.bot_data.storage, update.callback_query
     if database is None or query is None or reply.kind != "answer":
         return
