@@ -1,10 +1,10 @@
-"""`EnquiryStore` in SQL that SQLite and PostgreSQL read alike: drafts, enquiries, links, outbox.
+"""`EnquiryStore` in SQL that SQLite and PostgreSQL read alike: drafts, enquiries, links
+(the outbox is in sql_outbox.py).
 
 Every public method is one unit of work on the engine (one transaction). Concurrency between
-instances rests on single conditional statements, which both engines apply atomically: a
-claim is `UPDATE … WHERE state = 'pending'` (under PostgreSQL's read committed, a second
-claimer waits for the first to commit, re-checks the condition and changes nothing), and a
-draft write is `UPDATE … WHERE version = ?`.
+instances rests on single conditional statements, which both engines apply atomically: a draft
+write is `UPDATE … WHERE version = ?`, a confirmation deletes the draft at its version in the
+transaction that creates the enquiry, an outbox claim is `UPDATE … WHERE state = 'pending'`.
 """
 
 from __future__ import annotations
@@ -20,21 +20,14 @@ from bot.storage.base import (
     Enquiry,
     EnquiryStatus,
     NewEnquiry,
-    OutboxRow,
-    OutboxState,
     Side,
-    Target,
 )
 from bot.storage.engine import Engine, Row, Tx
+from bot.storage.sql_outbox import LINK_UPSERT, SqlOutbox, insert_outbox
 
 _ENQUIRY_SELECT = (
     "SELECT e.*, (SELECT o.state FROM outbox o WHERE o.enquiry_id = e.id AND o.kind = 'card' "
     "ORDER BY o.id DESC LIMIT 1) AS delivery FROM enquiries e"
-)
-_LINK_UPSERT = (
-    "INSERT INTO message_links (chat_id, message_id, enquiry_id, user_id, side) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (chat_id, message_id) DO UPDATE SET enquiry_id = excluded.enquiry_id, "
-    "user_id = excluded.user_id, side = excluded.side"
 )
 
 
@@ -44,7 +37,9 @@ def _first_version() -> int:
     return secrets.randbelow(2**52) + 1
 
 
-class SqlEnquiryStore:
+class SqlEnquiryStore(SqlOutbox):
+    """Drafts, enquiries, links and retention here; the outbox in `SqlOutbox`."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -141,10 +136,10 @@ class SqlEnquiryStore:
             )
             assert row is not None
             enquiry_id = int(row["id"])
-            _insert_outbox(tx, "firm", "card", {}, now, enquiry_id, new.user_id)
+            insert_outbox(tx, "firm", "card", {}, now, enquiry_id, new.user_id)
             if new.photo_file_id:
                 payload = {"file_id": new.photo_file_id}
-                _insert_outbox(tx, "firm", "photo", payload, now, enquiry_id, new.user_id)
+                insert_outbox(tx, "firm", "photo", payload, now, enquiry_id, new.user_id)
             enquiry = _enquiry_where(tx, "e.id = ?", enquiry_id)
             assert enquiry is not None
             return enquiry
@@ -200,7 +195,7 @@ class SqlEnquiryStore:
 
     def link(self, chat_id: int, message_id: int, enquiry: Enquiry, side: Side) -> None:
         self._engine.run(
-            lambda tx: tx.run(_LINK_UPSERT, (chat_id, message_id, enquiry.id, enquiry.user_id, side))
+            lambda tx: tx.run(LINK_UPSERT, (chat_id, message_id, enquiry.id, enquiry.user_id, side))
         )
 
     def linked_enquiry(self, chat_id: int, message_id: int, side: Side) -> Enquiry | None:
@@ -212,113 +207,6 @@ class SqlEnquiryStore:
             return _enquiry_where(tx, "e.id = ?", int(row["enquiry_id"])) if row else None
 
         return self._engine.run(work, write=False)
-
-    # -- outbox ----------------------------------------------------------------------------------
-
-    def enqueue(
-        self,
-        target: Target,
-        kind: str,
-        payload: dict[str, Any],
-        now: float,
-        enquiry: Enquiry | None = None,
-    ) -> int:
-        def work(tx: Tx) -> int:
-            if enquiry is not None:  # a message about an enquiry is activity on it
-                tx.run("UPDATE enquiries SET updated_at = ? WHERE id = ?", (now, enquiry.id))
-            return _insert_outbox(
-                tx,
-                target,
-                kind,
-                payload,
-                now,
-                enquiry.id if enquiry else None,
-                enquiry.user_id if enquiry else None,
-            )
-
-        return self._engine.run(work)
-
-    def due(self, now: float, limit: int = 20) -> list[OutboxRow]:
-        rows = self._engine.run(
-            lambda tx: tx.all(
-                "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-                (now, limit),
-            ),
-            write=False,
-        )
-        return [_outbox(r) for r in rows]
-
-    def claim(self, row_id: int, now: float, owner: str = "") -> OutboxRow | None:
-        # The row as it is now, not as the caller listed it: another instance may have tried it
-        # in between (its attempts and last error decide the next backoff and the duplicate mark).
-        row = self._engine.run(
-            lambda tx: tx.one(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ? "
-                "WHERE id = ? AND state = 'pending' AND next_attempt_at <= ? RETURNING *",
-                (now, owner, row_id, now),
-            )
-        )
-        return _outbox(row) if row else None
-
-    def mark_sent(self, row_id: int, chat_id: int, message_id: int, now: float) -> None:
-        def work(tx: Tx) -> None:
-            row = tx.one(
-                "UPDATE outbox SET state = 'sent', sent_message_id = ?, sent_at = ?, last_error = '' "
-                "WHERE id = ? RETURNING enquiry_id, user_id, kind, target",
-                (message_id, now, row_id),
-            )
-            if row is None or row["enquiry_id"] is None:  # deleted by /forget meanwhile, or a notice
-                return
-            if row["kind"] == "card":
-                tx.run(
-                    "UPDATE enquiries SET firm_chat_id = ?, firm_message_id = ? WHERE id = ?",
-                    (chat_id, message_id, row["enquiry_id"]),
-                )
-            tx.run(_LINK_UPSERT, (chat_id, message_id, row["enquiry_id"], row["user_id"], row["target"]))
-
-        self._engine.run(work)
-
-    def mark_retry(self, row_id: int, next_attempt_at: float, error: str) -> None:
-        self._engine.run(
-            lambda tx: tx.run(
-                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
-                (next_attempt_at, error[:300], row_id),
-            )
-        )
-
-    def mark_failed(self, row_id: int, state: OutboxState, error: str) -> None:
-        self._engine.run(
-            lambda tx: tx.run(
-                "UPDATE outbox SET state = ?, last_error = ? WHERE id = ?", (state, error[:300], row_id)
-            )
-        )
-
-    def requeue(self, row_id: int, now: float) -> None:
-        self._engine.run(
-            lambda tx: tx.run(
-                "UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state != 'sent'",
-                (now, row_id),
-            )
-        )
-
-    def recover_interrupted(self, claimed_before: float | None = None) -> list[OutboxRow]:
-        cutoff = "" if claimed_before is None else " AND (claimed_at IS NULL OR claimed_at < ?)"
-        params = () if claimed_before is None else (claimed_before,)
-        rows = self._engine.run(
-            lambda tx: tx.all(
-                "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending' "
-                f"WHERE state = 'sending'{cutoff} RETURNING *",
-                params,
-            )
-        )
-        return sorted((_outbox(r) for r in rows), key=lambda r: r.id)
-
-    def rows_for(self, enquiry_id: int) -> list[OutboxRow]:
-        rows = self._engine.run(
-            lambda tx: tx.all("SELECT * FROM outbox WHERE enquiry_id = ? ORDER BY id", (enquiry_id,)),
-            write=False,
-        )
-        return [_outbox(r) for r in rows]
 
     # -- retention -------------------------------------------------------------------------------
 
@@ -342,25 +230,6 @@ class SqlEnquiryStore:
             return n
 
         return self._engine.run(work)
-
-
-def _insert_outbox(
-    tx: Tx,
-    target: Target,
-    kind: str,
-    payload: dict[str, Any],
-    now: float,
-    enquiry_id: int | None,
-    user_id: int | None,
-) -> int:
-    row = tx.one(
-        "INSERT INTO outbox (enquiry_id, user_id, target, kind, payload, next_attempt_at, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (enquiry_id, user_id, target, kind, json.dumps(payload, ensure_ascii=False), now, now),
-    )
-    assert row is not None
-    return int(row["id"])
-
 
 def _enquiry_where(tx: Tx, condition: str, value: object) -> Enquiry | None:
     row = tx.one(f"{_ENQUIRY_SELECT} WHERE {condition}", (value,))
@@ -397,19 +266,4 @@ def _enquiry(row: Row) -> Enquiry:
         updated_at=row["updated_at"],
         closed_at=row["closed_at"],
         delivery=row["delivery"],
-    )
-
-
-def _outbox(row: Row) -> OutboxRow:
-    return OutboxRow(
-        id=row["id"],
-        enquiry_id=row["enquiry_id"],
-        user_id=row["user_id"],
-        target=row["target"],
-        kind=row["kind"],
-        payload=json.loads(row["payload"]),
-        state=row["state"],
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        last_error=row["last_error"],
     )
