@@ -74,8 +74,7 @@ def connect(url: str, **kwargs: Any) -> psycopg.Connection[Row]:
     try:
         return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, row_factory=dict_row, **kwargs)
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise StorageUnavailable(f"cannot connect to PostgreSQL {redact_url(url)}: {reason}") from exc
+        raise StorageUnavailable(f"cannot connect to PostgreSQL {redact_url(url)}: {_reason(exc)}") from exc
 
 
 class PostgresEngine:

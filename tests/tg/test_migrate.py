@@ -155,7 +155,8 @@ def test_the_bot_says_so_in_one_line_when_postgresql_is_unreachable(monkeypatch,
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     assert cli_main(["run"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("database: cannot connect to PostgreSQL postgresql://bot:***@127.0.0.1:1/bot")
+    assert err.startswith("database: cannot connect to PostgreSQL postgresql://bot:***@127.0.0.1:1/bot: ")
+    assert "Connection refused" in err
     assert err.count("\n") == 1 and "hunter2" not in err
 
 
