@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import DEFAULT_KNOWLEDGE, ConfigError, Settings
 from bot.core.gaps import DEFAULT_THRESHOLD
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.core.matcher import Matcher
+from bot.core.matcher import Matcher, build_matcher
 from bot.core.privacy import install_log_masking
 
 log = logging.getLogger("bot")
@@ -32,6 +32,15 @@ def _load(directory: str | Path) -> KnowledgeBase | None:
         return None
 
 
+def _matcher(kb: KnowledgeBase) -> Matcher:
+    """The production matcher, configured from the environment (MODEL_CACHE_DIR, SEMANTIC_MODEL)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError:
+        settings = Settings()
+    return build_matcher(kb, settings.model_cache_dir, semantic=settings.semantic)
+
+
 def _stdout_utf8() -> None:
     # Console chat and batch output must survive a non-UTF-8 locale (e.g. LANG=C in CI).
     for stream in (sys.stdout, sys.stderr):
@@ -46,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     for warning in kb.warnings:
         print(f"warning: {warning}")
-    matcher = Matcher(kb)
+    matcher = _matcher(kb)
     collisions = matcher.collisions()
     for entry_id, qi, text, other in collisions:
         entry = kb.entry(entry_id)
@@ -65,7 +74,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:
         return 1
-    matcher = Matcher(kb)
+    matcher = _matcher(kb)
     out = sys.stdout
     for line in sys.stdin:
         question = line.rstrip("\r\n")
@@ -77,7 +86,12 @@ def cmd_match(args: argparse.Namespace) -> int:
             "entry": best.entry if best else None,
             "topic": best.topic if best else None,
             "score": result.score,
+            "confidence": result.confidence,
             "candidates": [{"entry": c.entry, "topic": c.topic, "score": c.score} for c in result.candidates],
+            "options": [{"entry": c.entry, "topic": c.topic, "score": c.score} for c in result.options],
+            "smalltalk": result.smalltalk,
+            "concerns": [{"topic": c.topic, "entry": c.entry, "score": c.score} for c in result.concerns],
+            "facts": result.facts.as_dict(),
         }
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()
@@ -90,7 +104,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:
         return 1
-    dialog = Dialog(kb, Matcher(kb), as_html=False)
+    dialog = Dialog(kb, _matcher(kb), as_html=False)
     reply = dialog.ask(" ".join(args.question))
     from bot.console import format_reply
 
@@ -104,23 +118,24 @@ def cmd_chat(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:
         return 1
-    return run_console(kb, sys.stdin, sys.stdout)
+    return run_console(kb, _matcher(kb), sys.stdin, sys.stdout)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.core.evaluate import read_labelled, score
+    from bot.core.evaluate import read_labelled, reliability_text, score
 
     kb = _load(args.knowledge)
     if kb is None:
         return 1
-    matcher = Matcher(kb)
+    matcher = _matcher(kb)
 
     def decide(q: str):  # type: ignore[no-untyped-def]
         r = matcher.match(q)
-        return r.decision, r.candidates, matcher.clarify_options(r)
+        return r.decision, r.candidates, matcher.clarify_options(r), r.confidence
 
     report = score(read_labelled(args.file), decide)
     print(json.dumps(report.summary(), ensure_ascii=False, indent=2))
+    print(reliability_text(report))
     if args.mistakes:
         for m in report.mistakes:
             print(f"[{m.decision}] want={','.join(m.item.topics) or '-'} got={m.entry} :: {m.item.q[:80]}")
@@ -136,7 +151,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if kb is None:
         return 1
     today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
-    report = analyse(kb, Matcher(kb), today)
+    report = analyse(kb, _matcher(kb), today)
     Path(args.html).write_text(render_html(report), encoding="utf-8")
     print(
         f"wrote {args.html}: {len(kb.entries)} entries, {len(report.stale)} not reviewed since "
@@ -174,7 +189,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     except StorageError as exc:
         print(f"database: {exc}", file=sys.stderr)
         return 2
-    report = find_gaps(rows, Matcher(kb), threshold=args.threshold)
+    report = find_gaps(rows, _matcher(kb), threshold=args.threshold)
     print("\n".join(summary_lines(report, limit=args.limit)))
     if args.csv:
         Path(args.csv).write_text(to_csv(report), encoding="utf-8")

@@ -13,6 +13,12 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 
 
+def default_model_cache(env: Mapping[str, str]) -> Path:
+    """Where fitted model arrays are cached: $XDG_CACHE_HOME/cuishou-wenda (~/.cache/…)."""
+    base = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cuishou-wenda"
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
@@ -85,6 +91,10 @@ class Settings:
     # Secret salt for the hashes in the learning log (LOG_SALT); empty: one is generated and
     # kept in the database.
     log_salt: str = field(default="", repr=False)
+    # Fitted model arrays (classifier, calibration, embeddings of the knowledge base).
+    model_cache_dir: Path = field(default_factory=lambda: default_model_cache(os.environ))
+    # The semantic model (if installed); SEMANTIC_MODEL=off matches on lexical signals only.
+    semantic: bool = True
 
     def __repr__(self) -> str:
         # Keep the token and the webhook secret out of every repr and log line.
@@ -131,4 +141,6 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             knowledge_watch_seconds=_int(env, "KNOWLEDGE_WATCH_SECONDS", 0),
             log_salt=env.get("LOG_SALT", "").strip(),
+            model_cache_dir=Path(env.get("MODEL_CACHE_DIR", "").strip() or default_model_cache(env)),
+            semantic=env.get("SEMANTIC_MODEL", "on").strip().lower() not in ("off", "0", "false", "no"),
         )

@@ -23,8 +23,8 @@ def format_reply(reply: Reply, numbered: bool = True) -> str:
     return "\n".join(lines)
 
 
-def run_console(kb: KnowledgeBase, stdin: TextIO, stdout: TextIO) -> int:
-    dialog = Dialog(kb, Matcher(kb), as_html=False)
+def run_console(kb: KnowledgeBase, matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
+    dialog = Dialog(kb, matcher, as_html=False)
     commands = {
         "/start": lambda: dialog.welcome(),
         "/help": dialog.help,

@@ -6,17 +6,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import os
+
 import pytest
 
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.core.matcher import Matcher
+from bot.core.matcher import Matcher, build_matcher
 
 FIXTURES = Path(__file__).parent / "fixtures"
 if TYPE_CHECKING:
     from tests.pg import Schemas
 
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+# Fitted models (and the semantic model's embeddings of the knowledge base) are cached here,
+# for this process and for every bot the tests start as a subprocess.
+MODEL_CACHE = Path(os.environ.setdefault("MODEL_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache" / "models")))
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +31,8 @@ def real_kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def real_matcher(real_kb: KnowledgeBase) -> Matcher:
-    return Matcher(real_kb)
+    """The production configuration: the semantic model when installed, fitted parts cached."""
+    return build_matcher(real_kb, MODEL_CACHE)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.calibrate import reliability
 from bot.core.matcher import Candidate, Decision
 
 
@@ -48,6 +49,9 @@ class Report:
     per_topic: dict[str, Counter[str]] = field(default_factory=dict)
     per_kind: dict[str, Counter[str]] = field(default_factory=dict)  # out-of-scope lines by `kind`
     mistakes: list[Outcome] = field(default_factory=list)
+    # (calibrated confidence, was the best entry's topic right) for every question matched
+    # (out-of-scope questions are never right); small talk has no confidence and is left out.
+    calibration: list[tuple[float, bool]] = field(default_factory=list)
 
     def rate(self, n: int, of_oos: bool = False) -> float:
         d = self.out_of_scope if of_oos else self.in_scope
@@ -78,15 +82,22 @@ def read_labelled(path: str | Path) -> list[Labelled]:
     return items
 
 
-def score(
-    items: Iterable[Labelled],
-    decide: Callable[[str], tuple[Decision, tuple[Candidate, ...], tuple[Candidate, ...]]],
-) -> Report:
-    """Run `decide(q) -> (decision, top candidates, offered candidates)` over a labelled set."""
+Decide = Callable[
+    [str],
+    tuple[Decision, tuple[Candidate, ...], tuple[Candidate, ...]]
+    | tuple[Decision, tuple[Candidate, ...], tuple[Candidate, ...], float],
+]
+
+
+def score(items: Iterable[Labelled], decide: Decide) -> Report:
+    """Run `decide(q) -> (decision, top candidates, offered candidates[, confidence])` over a
+    labelled set."""
     report = Report()
     for item in items:
-        decision, top, offered = decide(item.q)
+        decision, top, offered, *rest = decide(item.q)
         best = top[0] if top else None
+        if rest and best is not None:
+            report.calibration.append((float(rest[0]), bool(item.topics) and best.topic in item.topics))
         outcome = Outcome(
             item,
             decision,
@@ -135,3 +146,16 @@ def score(
             stats["none"] += 1
             report.mistakes.append(outcome)
     return report
+
+
+def reliability_text(report: Report) -> str:
+    """The calibration of the matcher's confidence on this set, as a small table."""
+    lines = ["confidence   questions  mean predicted  top topic right"]
+    for b in reliability(report.calibration):
+        if b.count:
+            lines.append(
+                f"{b.low:.1f}–{b.high:.1f}    {b.count:9d}  {b.mean_predicted:14.2f}  {b.observed:15.2f}"
+            )
+        else:
+            lines.append(f"{b.low:.1f}–{b.high:.1f}    {0:9d}               -                -")
+    return "\n".join(lines)

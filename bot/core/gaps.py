@@ -26,17 +26,19 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.matcher import Matcher, extract_features
+import numpy as np
+import yaml
+
+from bot.core.features import FUNCTION_CHARS, FeatureSpace, extract_features
+from bot.core.matcher import Matcher
 from bot.core.model import LoggedQuestion
 
 # Measured on hand-made pairs: paraphrases score 0.3-0.6, unrelated questions below 0.2.
 DEFAULT_THRESHOLD = 0.3
-_FUNCTION_CHARS = frozenset("我你他她它们的了吗呢啊吧呀么怎样办说要会是就都也这那个一啥什想知道请问下")
 CSV_COLUMNS = ("kind", "group", "group_size", "users", "entry", "title", "score", "question", "count")
 
 
@@ -105,59 +107,38 @@ def features(normalized: str) -> Counter[str]:
         {
             f: k
             for f, k in extract_features(normalized).items()
-            if (len(f) <= 2 or f.isascii()) and not _FUNCTION_CHARS.issuperset(f)
+            if (len(f) <= 2 or f.isascii()) and not FUNCTION_CHARS.issuperset(f)
         }
     )
 
 
-def _vectors(items: Sequence[_Item]) -> list[dict[str, float]]:
-    """Unit TF-IDF vectors over the items' features (IDF from the items themselves)."""
-    counts = [features(i.normalized) for i in items]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    n = len(items)
-    vectors = []
-    for c in counts:
-        vec = {}
-        for feat, k in c.items():
-            vec[feat] = (1.0 + math.log(k)) * (math.log((n + 1) / (df[feat] + 1)) + 1.0)
-        vectors.append(_unit(vec))
-    return vectors
-
-
-def _unit(vec: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in vec.values()))
-    return {f: w / norm for f, w in vec.items()} if norm else {}
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(f, 0.0) for f, w in a.items())
-
-
 def cluster(items: Sequence[_Item], threshold: float) -> list[list[_Item]]:
-    """Greedy leader clustering by cosine to each group's (count-weighted) centroid."""
+    """Greedy leader clustering by cosine to each group's (count-weighted) centroid.
+
+    Vectors are unit TF-IDF rows with the IDF computed over the logged questions themselves.
+    """
+    counts = [features(i.normalized) for i in items]
+    vectors = FeatureSpace(counts).matrix(counts).toarray()
     groups: list[list[_Item]] = []
-    sums: list[dict[str, float]] = []
-    centroids: list[dict[str, float]] = []
-    for item, vec in zip(items, _vectors(items), strict=True):
-        best, best_sim = -1, threshold
-        for gi, centroid in enumerate(centroids):
-            sim = _cosine(vec, centroid)
-            if sim >= best_sim:
-                best, best_sim = gi, sim
+    sums = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    centroids = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    for item, vec in zip(items, vectors, strict=True):
+        best = -1
+        if len(groups):
+            sims = centroids @ vec
+            # The last group with the highest similarity at or above the threshold, as before.
+            top = float(sims.max())
+            if top >= threshold:
+                best = int(np.flatnonzero(sims == top)[-1])
         if best < 0:
             groups.append([item])
-            sums.append({f: w * item.count for f, w in vec.items()})
-            centroids.append(vec)
+            sums = np.vstack([sums, vec * item.count])
+            centroids = np.vstack([centroids, vec])
             continue
         groups[best].append(item)
-        acc = sums[best]
-        for f, w in vec.items():
-            acc[f] = acc.get(f, 0.0) + w * item.count
-        centroids[best] = _unit(acc)
+        sums[best] += vec * item.count
+        norm = float(np.linalg.norm(sums[best]))
+        centroids[best] = sums[best] / norm if norm else sums[best]
     return groups
 
 
@@ -174,8 +155,7 @@ def find_gaps(
         decisions: Counter[str] = Counter()
         for i in group:
             decisions.update(i.decisions)
-        result = matcher.match(group[0].text)  # the most frequent wording represents the group
-        best = result.best
+        best = matcher.closest(group[0].text)  # the most frequent wording represents the group
         entry = kb.entry(best.entry) if best else None
         gaps.append(
             Gap(
@@ -236,24 +216,28 @@ def to_csv(report: GapsReport) -> str:
     return out.getvalue()
 
 
-def _yaml_item(text: str) -> str:
-    """A YAML list item for one phrasing: plain when safe, else double-quoted."""
-    one_line = " ".join(text.split())
-    plain_ok = (
-        one_line
-        and one_line[0] not in "-?:,[]{}#&*!|>'\"%@`"
-        and ": " not in one_line
-        and " #" not in one_line
-        and not one_line.endswith(":")
-    )
-    if plain_ok:
-        return f"    - {one_line}"
-    escaped = one_line.replace("\\", "\\\\").replace('"', '\\"')
-    return f'    - "{escaped}"'
-
-
 def _comment(text: str) -> str:
     return " ".join(text.split())
+
+
+class _EntryStyleDumper(yaml.SafeDumper):
+    """List items indented under their key, as maintainers write them in the entries."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _questions_block(texts: Iterable[str]) -> list[str]:
+    """A `questions:` block indented as in knowledge/entries/*.yaml. The YAML library quotes
+    what needs quoting, so `yes`, `123` or a date stay text when pasted back."""
+    dumped = yaml.dump(
+        {"questions": [" ".join(t.split()) for t in texts]},
+        Dumper=_EntryStyleDumper,
+        allow_unicode=True,
+        width=10_000,
+        sort_keys=False,
+    )
+    return ["  " + line for line in dumped.rstrip("\n").split("\n")]
 
 
 def to_yaml(report: GapsReport) -> str:
@@ -266,8 +250,7 @@ def to_yaml(report: GapsReport) -> str:
         lines += [
             "",
             f"# Suggested for entry '{s.entry}' ({_comment(s.title)}): chosen from \"did you mean\"",
-            "  questions:",
-            *(_yaml_item(p.text) for p in s.phrasings),
+            *_questions_block(p.text for p in s.phrasings),
         ]
     for n, gap in enumerate(report.gaps, 1):
         closest = (
@@ -279,8 +262,7 @@ def to_yaml(report: GapsReport) -> str:
         lines += [
             "",
             f"# Gap {n}: asked {gap.size} times by {gap.users} users; {closest}",
-            "  questions:",
-            *(_yaml_item(p.text) for p in gap.phrasings),
+            *_questions_block(p.text for p in gap.phrasings),
         ]
     return "\n".join(lines) + "\n"
 

@@ -19,8 +19,8 @@ from bot.core.matcher import Matcher
 from bot.core.render import TELEGRAM_LIMIT, markup_to_plain, render_entry, render_firm_contact, split_message
 
 MAX_RESULTS = 8
-# Entries listed must score at least this close to the best one (and above the matcher's
-# clarify threshold), so a clear match is not followed by noise.
+# Entries listed must score at least this close to the best one, so a clear match is not
+# followed by noise.
 RESULT_WINDOW = 0.20
 MAX_DESCRIPTION = 90
 LAWYER_ID = "lawyer"
@@ -81,7 +81,7 @@ def inline_results(
     result, scores = matcher.rank(query)
     if result.decision == "none":
         return [lawyer_item(kb)]
-    floor = max(matcher.settings.clarify_threshold, result.score - RESULT_WINDOW)
+    floor = result.score - RESULT_WINDOW
     order = np.argsort(-scores, kind="stable")[:limit]
     items = [entry_item(matcher.kb.entries[int(i)], kb) for i in order if float(scores[int(i)]) >= floor]
     return items or [lawyer_item(kb)]

@@ -5,6 +5,9 @@ Layout of a knowledge directory:
   firm.yaml            the law firm's details, the disclaimer and the legal-aid pointer
   synonyms.yaml        colloquial variants -> canonical terms, used by the normaliser
   out_of_scope.yaml    example questions the bot must NOT answer (teaches the matcher)
+  lenders.yaml         lenders and loan products the bot recognises, with a note per kind
+  who_where.yaml       people and places the bot recognises (父母, 配偶, 单位 …)
+  smalltalk.yaml       greetings, thanks, acknowledgements …: messages that hold no question
   entries/*.yaml       lists of question-and-answer entries
 
 Loading never stops at the first mistake: every problem is collected with its file and line
@@ -27,7 +30,8 @@ from bot.core.knowledge_files import (
     read_synonyms,
     read_topics,
 )
-from bot.core.model import Entry, Firm, KnowledgeBase, KnowledgeError, Topic
+from bot.core.knowledge_recognisers import read_lenders, read_smalltalk, read_who_where
+from bot.core.model import Entry, Firm, KnowledgeBase, KnowledgeError, Lender, Topic
 from bot.core.yamlsource import LocatedList, Problem, line_of
 
 __all__ = [
@@ -54,12 +58,19 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     problems += p
     firm, p = read_firm(directory, root)
     problems += p
-    synonyms, p = read_synonyms(directory, root)
+    synonyms, synonym_lines, p = read_synonyms(directory, root)
     problems += p
     out_of_scope, p = read_out_of_scope(directory, root)
     problems += p
     found, p = read_entries(directory, root)
     problems += p
+    lender_types, lenders, p = read_lenders(directory, root)
+    problems += p
+    people, places, p = read_who_where(directory, root)
+    problems += p
+    smalltalk, p = read_smalltalk(directory, root)
+    problems += p
+    problems += _recognised_twice(directory, root, synonym_lines, lenders, people, places)
 
     topic_ids = {t.id for t in topics}
     ids: dict[str, str] = {}
@@ -112,4 +123,33 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
         out_of_scope=tuple(out_of_scope),
         directory=str(directory),
         warnings=tuple(warnings),
+        lender_types=tuple(lender_types),
+        lenders=tuple(lenders),
+        people=people,
+        places=places,
+        smalltalk=smalltalk,
     )
+
+
+def _recognised_twice(
+    directory: Path,
+    root: Path,
+    synonym_lines: dict[str, int],
+    lenders: list[Lender],
+    people: dict[str, str],
+    places: dict[str, str],
+) -> list[Problem]:
+    """A word the recogniser replaces never reaches the synonyms: listing it in both files
+    would silently make one of the two entries dead, so it is an error."""
+    where = display_path(directory / "synonyms.yaml", root)
+    recognised = {
+        spelling.lower(): "lenders.yaml"
+        for lender in lenders
+        for spelling in (lender.name, *lender.variants, *lender.short)
+    }
+    recognised.update((w, "who_where.yaml") for w in (*people, *places) if w not in recognised)
+    return [
+        Problem(where, line, f"variant '{variant}' is also in {recognised[variant]}: keep it in one file")
+        for variant, line in synonym_lines.items()
+        if variant in recognised
+    ]

@@ -49,7 +49,7 @@ FIRM_KEYS = (
 REQUIRED_FIRM_KEYS = ("name", "website", "disclaimer", "legal_aid")
 
 
-class _Collector:
+class Collector:
     """Gathers problems while reading one file."""
 
     def __init__(self, display: str) -> None:
@@ -60,7 +60,7 @@ class _Collector:
         self.problems.append(Problem(self.display, line, message))
 
 
-def _type_hint(value: object) -> str:
+def type_hint(value: object) -> str:
     if isinstance(value, bool):
         return " (YAML reads yes/no/on/off/true/false as a true/false value: put the text in quotes)"
     if value is None:
@@ -68,8 +68,8 @@ def _type_hint(value: object) -> str:
     return ""
 
 
-def _check_keys(
-    c: _Collector, node: LocatedDict, allowed: Iterable[str], required: Iterable[str], where: str
+def check_keys(
+    c: Collector, node: LocatedDict, allowed: Iterable[str], required: Iterable[str], where: str
 ) -> None:
     allowed = tuple(allowed)
     for key in node:
@@ -82,18 +82,18 @@ def _check_keys(
             c.add(node.line, f"{where}missing required key '{key}'")
 
 
-def _text(c: _Collector, node: LocatedDict, key: str, where: str, allow_empty: bool = False) -> str:
+def read_text(c: Collector, node: LocatedDict, key: str, where: str, allow_empty: bool = False) -> str:
     value = node.get(key)
     if isinstance(value, str) and (value.strip() or allow_empty):
         return value.strip()
     if value is None and allow_empty:
         return ""
     if key in node:
-        c.add(line_of(node, key), f"{where}{key}: must be text{_type_hint(value)}")
+        c.add(line_of(node, key), f"{where}{key}: must be text{type_hint(value)}")
     return ""
 
 
-def _text_list(c: _Collector, node: LocatedDict, key: str, where: str) -> list[str]:
+def text_list(c: Collector, node: LocatedDict, key: str, where: str) -> list[str]:
     value = node.get(key)
     if value is None:
         return []
@@ -105,13 +105,13 @@ def _text_list(c: _Collector, node: LocatedDict, key: str, where: str) -> list[s
         if isinstance(item, str) and item.strip():
             items.append(item.strip())
         else:
-            c.add(line_of(value, i), f"{where}{key}: item {i + 1} must be non-empty text{_type_hint(item)}")
+            c.add(line_of(value, i), f"{where}{key}: item {i + 1} must be non-empty text{type_hint(item)}")
     return items
 
 
 def read_topics(directory: Path, root: Path) -> tuple[list[Topic], list[Problem]]:
     path = directory / "topics.yaml"
-    c = _Collector(display_path(path, root))
+    c = Collector(display_path(path, root))
     data, problems = load_yaml(path, c.display) if path.exists() else (None, [])
     c.problems.extend(problems)
     if not path.exists():
@@ -129,9 +129,9 @@ def read_topics(directory: Path, root: Path) -> tuple[list[Topic], list[Problem]
             continue
         tid = node.get("id")
         where = f"topic '{tid}': " if isinstance(tid, str) else f"topic {i + 1}: "
-        _check_keys(c, node, TOPIC_KEYS, TOPIC_KEYS, where)
-        zh = _text(c, node, "zh", where)
-        en = _text(c, node, "en", where)
+        check_keys(c, node, TOPIC_KEYS, TOPIC_KEYS, where)
+        zh = read_text(c, node, "zh", where)
+        en = read_text(c, node, "en", where)
         order = node.get("order")
         if "order" in node and (not isinstance(order, int) or isinstance(order, bool)):
             c.add(line_of(node, "order"), f"{where}order: must be a whole number")
@@ -150,7 +150,7 @@ def read_topics(directory: Path, root: Path) -> tuple[list[Topic], list[Problem]
 
 def read_firm(directory: Path, root: Path) -> tuple[Firm | None, list[Problem]]:
     path = directory / "firm.yaml"
-    c = _Collector(display_path(path, root))
+    c = Collector(display_path(path, root))
     if not path.exists():
         c.add(1, "file is missing")
         return None, c.problems
@@ -160,23 +160,25 @@ def read_firm(directory: Path, root: Path) -> tuple[Firm | None, list[Problem]]:
         if data is not None or not problems:
             c.add(1, "must be a mapping of firm details (name:, website:, …)")
         return None, c.problems
-    _check_keys(c, data, FIRM_KEYS, REQUIRED_FIRM_KEYS, "")
-    values = {key: _text(c, data, key, "", allow_empty=key not in REQUIRED_FIRM_KEYS) for key in FIRM_KEYS}
+    check_keys(c, data, FIRM_KEYS, REQUIRED_FIRM_KEYS, "")
+    values = {key: read_text(c, data, key, "", allow_empty=key not in REQUIRED_FIRM_KEYS) for key in FIRM_KEYS}
     return Firm(**values), c.problems
 
 
-def read_synonyms(directory: Path, root: Path) -> tuple[dict[str, str], list[Problem]]:
+def read_synonyms(directory: Path, root: Path) -> tuple[dict[str, str], dict[str, int], list[Problem]]:
+    """variant -> canonical term, the line of each variant, and the problems found."""
     path = directory / "synonyms.yaml"
+    lines: dict[str, int] = {}
     if not path.exists():
-        return {}, []
-    c = _Collector(display_path(path, root))
+        return {}, lines, []
+    c = Collector(display_path(path, root))
     data, problems = load_yaml(path, c.display)
     c.problems.extend(problems)
     if data is None:
-        return {}, c.problems
+        return {}, lines, c.problems
     if not isinstance(data, LocatedDict):
         c.add(1, "must be a mapping: canonical term -> list of variants")
-        return {}, c.problems
+        return {}, lines, c.problems
     mapping: dict[str, str] = {}
     for canonical, variants in data.items():
         line = line_of(data, canonical)
@@ -187,7 +189,7 @@ def read_synonyms(directory: Path, root: Path) -> tuple[dict[str, str], list[Pro
             if not isinstance(variant, str | int) or isinstance(variant, bool) or not str(variant).strip():
                 c.add(
                     line_of(variants, i, line),
-                    f"'{canonical}': variant {i + 1} must be text{_type_hint(variant)}",
+                    f"'{canonical}': variant {i + 1} must be text{type_hint(variant)}",
                 )
                 continue
             key = str(variant).strip().lower()
@@ -198,14 +200,15 @@ def read_synonyms(directory: Path, root: Path) -> tuple[dict[str, str], list[Pro
                 )
                 continue
             mapping[key] = str(canonical)
-    return mapping, c.problems
+            lines[key] = line_of(variants, i, line)
+    return mapping, lines, c.problems
 
 
 def read_out_of_scope(directory: Path, root: Path) -> tuple[list[str], list[Problem]]:
     path = directory / "out_of_scope.yaml"
     if not path.exists():
         return [], []
-    c = _Collector(display_path(path, root))
+    c = Collector(display_path(path, root))
     data, problems = load_yaml(path, c.display)
     c.problems.extend(problems)
     if data is None:
@@ -213,11 +216,11 @@ def read_out_of_scope(directory: Path, root: Path) -> tuple[list[str], list[Prob
     if not isinstance(data, LocatedDict) or "examples" not in data:
         c.add(1, "must have an 'examples:' list of questions the bot should not answer")
         return [], c.problems
-    _check_keys(c, data, ("examples",), ("examples",), "")
-    return _text_list(c, data, "examples", ""), c.problems
+    check_keys(c, data, ("examples",), ("examples",), "")
+    return text_list(c, data, "examples", ""), c.problems
 
 
-def _read_date(c: _Collector, node: LocatedDict, where: str) -> dt.date:
+def _read_date(c: Collector, node: LocatedDict, where: str) -> dt.date:
     value = node.get("reviewed")
     if isinstance(value, dt.datetime):
         return value.date()
@@ -233,10 +236,10 @@ def _read_date(c: _Collector, node: LocatedDict, where: str) -> dt.date:
     return dt.date(1970, 1, 1)
 
 
-def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
+def _read_entry(c: Collector, node: LocatedDict, index: int) -> Entry | None:
     eid = node.get("id")
     where = f"entry '{eid}': " if isinstance(eid, str) else f"entry {index + 1}: "
-    _check_keys(c, node, ENTRY_KEYS, REQUIRED_ENTRY_KEYS, where)
+    check_keys(c, node, ENTRY_KEYS, REQUIRED_ENTRY_KEYS, where)
     ok = True
     if not isinstance(eid, str) or not ID_PATTERN.match(eid):
         if "id" in node:
@@ -245,11 +248,11 @@ def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
                 f"{where}id: must be 3–48 lowercase letters, digits and hyphens, like 'door-visit-basics'",
             )
         ok = False
-    topic = _text(c, node, "topic", where)
-    title = _text(c, node, "title", where)
+    topic = read_text(c, node, "topic", where)
+    title = read_text(c, node, "title", where)
     if len(title) > MAX_TITLE_CHARS:
         c.add(line_of(node, "title"), f"{where}title: {len(title)} characters; at most {MAX_TITLE_CHARS}")
-    questions = _text_list(c, node, "questions", where)
+    questions = text_list(c, node, "questions", where)
     if "questions" in node and len(questions) < MIN_QUESTIONS:
         c.add(
             line_of(node, "questions"),
@@ -263,7 +266,7 @@ def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
             line = line_of(raw_questions, i) if isinstance(raw_questions, LocatedList) else node.line
             c.add(line, f"{where}questions: '{q}' is listed twice")
         seen[key] = i
-    answer = _text(c, node, "answer", where)
+    answer = read_text(c, node, "answer", where)
     if answer:
         if len(answer) > MAX_ANSWER_CHARS:
             c.add(
@@ -280,14 +283,14 @@ def _read_entry(c: _Collector, node: LocatedDict, index: int) -> Entry | None:
                 line_of(node, "answer"),
                 f"{where}answer: contains an HTML tag; write **bold** instead of HTML",
             )
-    legal_basis = _text_list(c, node, "legal_basis", where)
+    legal_basis = text_list(c, node, "legal_basis", where)
     if len(legal_basis) > MAX_LEGAL_BASIS_ITEMS:
         c.add(
             line_of(node, "legal_basis"),
             f"{where}legal_basis: {len(legal_basis)} items; at most {MAX_LEGAL_BASIS_ITEMS}"
             " — keep the most specific (articles of one law go in one item)",
         )
-    related = _text_list(c, node, "related", where)
+    related = text_list(c, node, "related", where)
     reviewed = _read_date(c, node, where)
     if not ok:
         return None
@@ -313,7 +316,7 @@ def read_entries(directory: Path, root: Path) -> tuple[list[tuple[Entry, Located
     if not files:
         problems.append(Problem(display_path(entries_dir, root), 1, "no entry files (*.yaml) found"))
     for path in files:
-        c = _Collector(display_path(path, root))
+        c = Collector(display_path(path, root))
         data, load_problems = load_yaml(path, c.display)
         c.problems.extend(load_problems)
         if data is None:

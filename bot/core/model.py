@@ -53,6 +53,29 @@ class Firm:
 
 
 @dataclass(frozen=True)
+class LenderType:
+    """A kind of lender; `note` is the one line added under an answer when a question names one."""
+
+    id: str  # bank | consumer-finance | micro-lender | platform
+    zh: str
+    en: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Lender:
+    """A lender or loan product borrowers name (knowledge/lenders.yaml)."""
+
+    name: str  # canonical name, e.g. 光大银行, 花呗
+    type: str  # a LenderType id
+    word: str  # what the name becomes for matching: 银行 or 网贷
+    variants: tuple[str, ...] = ()  # other spellings, recognised anywhere
+    short: tuple[str, ...] = ()  # short names (光大, 广大) recognised only before 银行/信用卡/卡
+    generic: bool = False  # a kind (银行, 信用卡), not one named lender: no name in the facts
+    not_before: tuple[str, ...] = ()  # not the lender when followed by these (银行 before 卡)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
@@ -61,6 +84,11 @@ class KnowledgeBase:
     out_of_scope: tuple[str, ...]
     directory: str
     warnings: tuple[Problem, ...] = ()
+    lender_types: tuple[LenderType, ...] = ()
+    lenders: tuple[Lender, ...] = ()
+    people: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical (父母, 配偶 …)
+    places: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical (家里, 单位 …)
+    smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> phrases
     _by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
     _topic_by_id: dict[str, Topic] = field(default_factory=dict, compare=False, repr=False)
 
@@ -73,6 +101,9 @@ class KnowledgeBase:
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._topic_by_id.get(topic_id)
+
+    def lender_type(self, type_id: str) -> LenderType | None:
+        return next((t for t in self.lender_types if t.id == type_id), None)
 
     def entries_in(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries if e.topic == topic_id]

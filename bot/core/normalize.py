@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 import zhconv
 
+from bot.core.recognise import Facts, Recogniser
+
 # Anything that is not a letter, digit or CJK ideograph separates segments.
 _SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -30,7 +32,8 @@ def _to_simplified(text: str) -> str:
 class Normalizer:
     """Turns raw text into the canonical form the matcher indexes."""
 
-    def __init__(self, synonyms: Mapping[str, str]) -> None:
+    def __init__(self, synonyms: Mapping[str, str], recogniser: Recogniser | None = None) -> None:
+        self._recognise = recogniser or Recogniser()
         # Canonical terms map to themselves so that, with longest-first alternation, a
         # canonical term is never re-expanded through one of its own shorter variants
         # (e.g. 停息挂账 must not become 停息挂账挂账 via the variant 停息).
@@ -48,15 +51,24 @@ class Normalizer:
             parts.append(rf"(?<![0-9a-z]){escaped}(?![0-9a-z])" if _ASCII_WORD.match(key) else escaped)
         self._pattern = re.compile("|".join(parts)) if parts else None
 
-    def basic(self, text: str) -> str:
-        """Width, case, script and punctuation only (no synonyms)."""
-        text = unicodedata.normalize("NFKC", text).lower()
-        text = _to_simplified(text)
-        return " ".join(_SEPARATORS.split(text)).strip()
+    @staticmethod
+    def prepare(text: str) -> str:
+        """Width, case and script only: punctuation stays (the semantic model reads this)."""
+        return _to_simplified(unicodedata.normalize("NFKC", text).lower())
 
-    def __call__(self, text: str) -> str:
-        """Full normalisation: basic steps, then synonyms (longest variant first)."""
-        text = self.basic(text)
+    def basic(self, text: str) -> str:
+        """Width, case, script and punctuation only (no recognisers, no synonyms)."""
+        return " ".join(_SEPARATORS.split(self.prepare(text))).strip()
+
+    def analyse(self, text: str) -> tuple[str, Facts]:
+        """Full normalisation and the facts found on the way: width, case and script;
+        lenders, amounts, times, people and places replaced by class words (`Recogniser`);
+        punctuation out; synonyms (longest variant first)."""
+        text, facts = self._recognise(self.prepare(text))
+        text = " ".join(_SEPARATORS.split(text)).strip()
         if self._pattern is not None and text:
             text = self._pattern.sub(lambda m: self._table[m.group(0)], text)
-        return text
+        return text, facts
+
+    def __call__(self, text: str) -> str:
+        return self.analyse(text)[0]

@@ -83,7 +83,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
         .build()
     )
     app.bot_data.settings = settings
-    app.bot_data.brain = Brain.build(kb)
+    app.bot_data.brain = Brain.build(kb, settings)
     app.bot_data.handoff = handoff.Handoff(settings)
     register_handlers(app)
     return app

@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.config import Settings
 from bot.core.dialog import Dialog
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Matcher
+from bot.core.matcher import Matcher, build_matcher
 from bot.storage import Database
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ class Brain:
     dialog: Dialog
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Brain:
-        matcher = Matcher(kb)
+    def build(cls, kb: KnowledgeBase, settings: Settings) -> Brain:
+        matcher = build_matcher(kb, settings.model_cache_dir, semantic=settings.semantic)
         return cls(kb, matcher, Dialog(kb, matcher, as_html=True))
 
 

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.config import Settings
 from bot.core.knowledge import Entry, KnowledgeError, load_knowledge
 from bot.core.render import split_message
 from bot.core.yamlsource import Problem
@@ -52,8 +53,8 @@ class ReloadOutcome:
     problems: tuple[Problem, ...] = ()
 
 
-def _build(directory: Path) -> Brain:
-    return Brain.build(load_knowledge(directory))
+def _build(directory: Path, settings: Settings) -> Brain:
+    return Brain.build(load_knowledge(directory), settings)
 
 
 async def reload_knowledge(bot_data: BotData) -> ReloadOutcome:
@@ -65,7 +66,7 @@ async def reload_knowledge(bot_data: BotData) -> ReloadOutcome:
         stamp = await asyncio.to_thread(knowledge_stamp, directory)
         bot_data.knowledge_stamp = stamp
         try:
-            brain = await asyncio.to_thread(_build, directory)
+            brain = await asyncio.to_thread(_build, directory, bot_data.settings)
         except KnowledgeError as exc:
             log.warning("reload refused: %d problems in %s", len(exc.problems), directory)
             return ReloadOutcome(previous, None, tuple(exc.problems))

