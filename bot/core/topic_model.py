@@ -14,8 +14,11 @@ from scipy import sparse
 
 from bot.core.features import FloatArray
 
-# Inverse regularisation strength; measured on held-out phrasings (README, "Matching").
+# Inverse regularisation strength, and the solver's tolerance: SAGA at 1e-3 fits in a fifth of
+# the time of L-BFGS at 1e-4 with the same topic accuracy (measured; README, "Matching"),
+# which matters because the calibration fits one model per fold.
 LR_C = 20.0
+LR_TOL = 1e-3
 
 
 class TopicModel:
@@ -27,7 +30,7 @@ class TopicModel:
     def fit(cls, x: sparse.csr_matrix, labels: npt.NDArray[np.int64], n_classes: int) -> TopicModel:
         from sklearn.linear_model import LogisticRegression  # imported only when a model is fitted
 
-        model = LogisticRegression(C=LR_C, max_iter=3000)
+        model = LogisticRegression(C=LR_C, tol=LR_TOL, solver="saga", max_iter=3000)
         model.fit(x, labels)
         coef = np.zeros((n_classes, x.shape[1]), dtype=np.float32)
         # Classes missing from the training data can never be predicted.

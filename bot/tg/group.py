@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from telegram import Update
@@ -30,7 +31,7 @@ async def answer_command(update: Update, context: Context) -> None:
     if not question:
         await message.reply_text(html.escape(USAGE, quote=False))
         return
-    reply = brain.dialog.ask(question)
+    reply = await asyncio.to_thread(brain.dialog.ask, question)
     if reply.kind == "none":
         await message.reply_text(html.escape(NO_MATCH, quote=False), do_quote=True)
         return

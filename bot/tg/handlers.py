@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
@@ -82,7 +83,9 @@ async def on_text(update: Update, context: Context) -> None:
     if not text.strip():
         await send_reply(message, brain.dialog.help())
         return
-    reply = brain.dialog.ask(text)
+    # Matching is CPU work (tens of milliseconds with the semantic model): off the event loop,
+    # so other chats' replies are not held up (and leave when our rate limiter lets them).
+    reply = await asyncio.to_thread(brain.dialog.ask, text)
     if reply.match is not None:
         log.info(
             "question decision=%s entry=%s score=%.3f len=%d",
