@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import load, quality, speed
+from benchmarks import ablation, load, quality, speed
 from benchmarks.common import ROOT, default_questions, machine
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -46,9 +46,11 @@ def build_report(files: list[Path], quick: bool = False) -> str:
     started = time.perf_counter()
     sections = [quality.run(files)]
     print("quality done", file=sys.stderr, flush=True)
+    if not quick:
+        sections.append(ablation.run(files))
     # Speed and load draw their questions from the largest set given.
     largest = max(files, key=lambda f: len(f.read_text(encoding="utf-8").splitlines()))
-    sizes = [1, 10] if quick else [1, 10, 50]
+    sizes = [1] if quick else [1, 10]
     sections.append(speed.run(sizes, largest, budget=3.0 if quick else 8.0))
     plans: tuple[load.Plan, ...] = load.DEFAULT_PLANS
     if quick:

@@ -18,9 +18,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bot.config import Settings
 from bot.core.evaluate import Labelled, Report, score
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Candidate, Decision, Matcher
+from bot.core.matcher import Candidate, Decision, Matcher, build_matcher
 
 Decide = Callable[[str], tuple[Decision, tuple[Candidate, ...], tuple[Candidate, ...]]]
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
@@ -115,9 +116,18 @@ def ours(matcher: Matcher) -> Decide:
     return decide
 
 
+OURS = "ours (bot.core.matcher)"
+OURS_LEXICAL = "ours, lexical signals only"
+
+
 def run_all(kb: KnowledgeBase, items: list[Labelled]) -> dict[str, Report]:
-    """Score ours and both baselines on the same items; keys are display names."""
-    reports = {"ours (bot.core.matcher)": score(items, ours(Matcher(kb)))}
+    """Score ours (as the bot runs it, and without the semantic model) and both baselines on the
+    same items; keys are display names, ours first."""
+    cache = Settings.from_env().model_cache_dir
+    reports = {
+        OURS: score(items, ours(build_matcher(kb, cache))),
+        OURS_LEXICAL: score(items, ours(build_matcher(kb, cache, semantic=False))),
+    }
     for baseline in (Bm25Baseline(kb), WRatioBaseline(kb)):
         reports[baseline.name] = score(items, baseline.decide)
     return reports

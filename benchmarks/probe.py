@@ -1,6 +1,6 @@
 """Measurements that need a fresh process, so the harness does not pollute them.
 
-    python -m benchmarks.probe kb DIR       load DIR and build the matcher; print JSON
+    python -m benchmarks.probe kb DIR [semantic|lexical]   load DIR and build the matcher; print JSON
     python -m benchmarks.probe startup DIR  build the production Application; print JSON
 
 Times are from process start (the parent measures wall time around the whole process too).
@@ -33,16 +33,17 @@ def _peak_mb() -> float:
     return peak if peak == peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def probe_kb(directory: str) -> dict[str, float]:
+def probe_kb(directory: str, mode: str = "semantic") -> dict[str, float]:
     t0 = time.perf_counter()
+    from bot.config import Settings
     from bot.core.knowledge import load_knowledge
-    from bot.core.matcher import Matcher
+    from bot.core.matcher import build_matcher
 
     t1 = time.perf_counter()
     rss_imported = _rss_mb()
     kb = load_knowledge(directory)
     t2 = time.perf_counter()
-    matcher = Matcher(kb)
+    matcher = build_matcher(kb, Settings.from_env().model_cache_dir, semantic=mode == "semantic")
     t3 = time.perf_counter()
     matcher.match("催收说要上门")
     return {
@@ -71,7 +72,8 @@ def probe_startup(directory: str) -> dict[str, float]:
 
 def main() -> int:
     what, directory = sys.argv[1], sys.argv[2]
-    result = probe_kb(directory) if what == "kb" else probe_startup(directory)
+    mode = sys.argv[3] if len(sys.argv) > 3 else "semantic"
+    result = probe_kb(directory, mode) if what == "kb" else probe_startup(directory)
     print(json.dumps(result), flush=True)
     return 0
 

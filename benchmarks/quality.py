@@ -16,15 +16,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.baselines import run_all
+from benchmarks.baselines import OURS_LEXICAL, run_all
 from benchmarks.common import ROOT, default_questions, emit, pct, table
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.evaluate import Outcome, Report, read_labelled
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.privacy import mask_pii
 
-# "Clearly beats": at least this many percentage points of top-1 accuracy over each baseline.
-CLEAR_MARGIN = 0.05
+# "Clearly beats": at least this many percentage points of top-1 accuracy over each baseline
+# (the understanding issue's target: 10 points above BM25 over the same knowledge files).
+CLEAR_MARGIN = 0.10
 MISTAKE_SEVERITY = {"answer": 0, "clarify": 1, "none": 2}
 
 
@@ -132,7 +133,14 @@ def verdict(reports: dict[str, Report]) -> str:
     names = list(reports)
     ours = reports[names[0]].summary()["top1_topic"]
     lines = []
-    for name in names[1:]:
+    baselines = [n for n in names[1:] if n != OURS_LEXICAL]
+    if OURS_LEXICAL in reports:
+        lexical = reports[OURS_LEXICAL].summary()["top1_topic"]
+        lines.append(
+            f"- The semantic model adds {100 * (ours - lexical):+.1f} points of top-1 "
+            f"({pct(lexical)} with the lexical signals only)."
+        )
+    for name in baselines:
         other = reports[name].summary()["top1_topic"]
         gap = ours - other
         word = "clearly beats" if gap >= CLEAR_MARGIN else ("beats" if gap > 0 else "does NOT beat")
@@ -143,7 +151,7 @@ def verdict(reports: dict[str, Report]) -> str:
         f"answers and {pct(s['oos_answered'])} false answers out of scope; the baselines always answer, "
         "so every top-1 miss is a wrong answer and every out-of-scope question gets one."
     )
-    best = max(reports[n].summary()["answer_correct"] for n in names[1:])
+    best = max(reports[n].summary()["answer_correct"] for n in baselines)
     reached = s["correct_or_offered"]
     if reached < best:
         lines.append(

@@ -42,20 +42,25 @@ from benchmarks.common import (
     table,
 )
 from benchmarks.synthetic import write_synthetic
-from bot.config import DEFAULT_KNOWLEDGE
+from bot.config import DEFAULT_KNOWLEDGE, Settings
 from bot.core.evaluate import read_labelled
 from bot.core.knowledge import load_knowledge
-from bot.core.matcher import Matcher
+from bot.core.matcher import Matcher, build_matcher
 
 TARGET_RATIO = 3.0
-TARGET_STARTUP_S = 2.0
-TARGET_MEMORY_MB = 150.0
+# The understanding issue: the lexical path under 2 ms per question; with the semantic model a
+# median of at most 25 ms, and start-up within 3 s once the model cache is warm.
+TARGET_LEXICAL_MS = 2.0
+TARGET_SEMANTIC_MS = 25.0
+TARGET_STARTUP_S = 3.0
+TARGET_MEMORY_MB = 250.0
 MIN_QUERIES = 20
 
 
 @dataclass
 class SizeResult:
     factor: int
+    mode: str  # "semantic" (as the bot runs) or "lexical" (without the semantic model)
     entries: int
     phrasings: int
     n: int
@@ -95,13 +100,19 @@ def time_matching(
     return ours, floor
 
 
-def probe(what: str, directory: Path) -> tuple[dict[str, float], float]:
-    """Run benchmarks.probe in a fresh process; its JSON and the wall time of the whole process."""
+def probe(
+    what: str, directory: Path, mode: str = "semantic", cache: Path | None = None
+) -> tuple[dict[str, float], float]:
+    """Run benchmarks.probe in a fresh process; its JSON and the wall time of the whole process.
+    `cache` replaces the model cache directory (an empty one measures a first start)."""
+    env = child_env()
+    if cache is not None:
+        env["MODEL_CACHE_DIR"] = str(cache)
     t = time.perf_counter()
     out = subprocess.run(
-        [PYTHON, "-m", "benchmarks.probe", what, str(directory)],
+        [PYTHON, "-m", "benchmarks.probe", what, str(directory), mode],
         cwd=ROOT,
-        env=child_env(),
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -110,14 +121,26 @@ def probe(what: str, directory: Path) -> tuple[dict[str, float], float]:
     return json.loads(out.stdout.strip().splitlines()[-1]), wall
 
 
-def measure_size(factor: int, directory: Path, questions: list[str], budget: float) -> SizeResult:
-    info, wall = probe("kb", directory)
+def measure_size(factor: int, directory: Path, questions: list[str], budget: float, mode: str) -> SizeResult:
+    probe("kb", directory, mode)  # fits (or finds) the cached model, so the next probe is a warm start
+    info, wall = probe("kb", directory, mode)
     info["wall_s"] = wall
     kb = load_knowledge(directory)
-    matcher = Matcher(kb)
+    matcher = build_matcher(kb, Settings.from_env().model_cache_dir, semantic=mode == "semantic")
     texts, _ = documents(kb)
     ours, floor = time_matching(matcher, texts, questions, budget)
-    return SizeResult(factor, len(kb.entries), len(texts), len(ours), ours, floor, info)
+    return SizeResult(factor, mode, len(kb.entries), len(texts), len(ours), ours, floor, info)
+
+
+def measure_first_start(knowledge: Path) -> dict[str, float]:
+    """Seconds to build the matcher with an empty model cache (first start, or after an edit of
+    every phrasing), with and without the semantic model."""
+    out: dict[str, float] = {}
+    for mode in ("lexical", "semantic"):
+        with tempfile.TemporaryDirectory(prefix="bench-cache-") as empty:
+            info, _ = probe("kb", knowledge, mode, cache=Path(empty))
+            out[mode] = info["index_s"]
+    return out
 
 
 async def _first_get_updates(knowledge: Path, timeout: float = 30.0) -> float:
@@ -164,12 +187,18 @@ def measure_startup(knowledge: Path, runs: int = 3) -> dict[str, float]:
     }
 
 
-def report(results: list[SizeResult], startup: dict[str, float] | None, questions_from: str) -> str:
+def report(
+    results: list[SizeResult],
+    startup: dict[str, float] | None,
+    questions_from: str,
+    first_start: dict[str, float] | None = None,
+) -> str:
     rows = []
     for r in results:
         rows.append(
             [
                 f"{r.factor}×",
+                r.mode,
                 r.entries,
                 r.phrasings,
                 r.n,
@@ -177,7 +206,6 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
                 ms(percentile(r.ours, 99)),
                 f"{r.qps:,.0f}",
                 ms(median(r.floor)),
-                ms(percentile(r.floor, 99)),
                 f"{r.ratio:.2f}×",
             ]
         )
@@ -185,21 +213,24 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
         "## Speed",
         "",
         f"Questions: {questions_from}, matched one at a time in one process (p99 of few samples is "
-        "close to the maximum). Floor: one raw `process.extractOne(q, phrasings, scorer=fuzz.WRatio)` "
-        "(default processor) over the same titles and phrasings, same questions, interleaved.",
+        "close to the maximum). `semantic` is the matcher as the bot runs it; `lexical` the same "
+        "without the semantic model (what runs where the model is not installed). The synthetic "
+        "knowledge bases are measured on the lexical path only (embedding tens of thousands of "
+        "phrasings is a one-off, cached cost). Floor: one raw `process.extractOne(q, phrasings, "
+        "scorer=fuzz.WRatio)` (default processor) over the same titles and phrasings, interleaved.",
         "",
         table(
             [
                 "size",
+                "path",
                 "entries",
                 "phrasings",
                 "questions",
-                "ours median",
-                "ours p99",
-                "ours q/s",
+                "median",
+                "p99",
+                "q/s",
                 "floor median",
-                "floor p99",
-                "ours ÷ floor",
+                "÷ floor",
             ],
             rows,
         ),
@@ -210,6 +241,7 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
         rows.append(
             [
                 f"{r.factor}×",
+                r.mode,
                 f"{p['load_s']:.2f} s",
                 f"{p['index_s']:.2f} s",
                 f"{p['wall_s']:.2f} s",
@@ -220,20 +252,44 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
         )
     parts += [
         "",
-        "Load and memory, each size in a fresh process (benchmarks/probe.py): YAML load and validation, "
-        "matcher index build, whole process wall time; resident memory after building (VmRSS), peak "
-        "(VmHWM), and after imports only.",
+        "Load and memory, each in a fresh process with the model cache warm (benchmarks/probe.py): YAML "
+        "load and validation, matcher build, whole process wall time; resident memory after building "
+        "(VmRSS), peak (VmHWM), and after imports only.",
         "",
-        table(["size", "load", "index", "process wall", "RSS", "peak RSS", "RSS after imports"], rows),
+        table(
+            ["size", "path", "load", "build", "process wall", "RSS", "peak RSS", "RSS after imports"], rows
+        ),
     ]
+    if first_start is not None:
+        parts += [
+            "",
+            "First start with an empty model cache (the real knowledge base; fitting the classifier and "
+            f"its {'5'}-fold calibration, and embedding every phrasing): lexical {first_start['lexical']:.1f} s, "
+            f"with the semantic model {first_start['semantic']:.1f} s. An edit re-embeds only the "
+            "phrasings that changed.",
+        ]
     checks = []
-    base = results[0]
     for r in results:
-        checks.append(
-            f"- {r.factor}×: matching {r.ratio:.2f}× the floor (target ≤ {TARGET_RATIO:.0f}×): "
-            + ("met" if r.ratio <= TARGET_RATIO else "**missed**")
-        )
-    for r in results[1:]:
+        if r.mode == "lexical":
+            med = median(r.ours) * 1000
+            checks.append(
+                f"- {r.factor}× lexical: matching {r.ratio:.2f}× the floor (target ≤ {TARGET_RATIO:.0f}×): "
+                + ("met" if r.ratio <= TARGET_RATIO else "**missed**")
+            )
+            if r.factor == 1:
+                checks.append(
+                    f"- lexical path median {med:.2f} ms (target < {TARGET_LEXICAL_MS:.0f} ms): "
+                    + ("met" if med < TARGET_LEXICAL_MS else "**missed**")
+                )
+        else:
+            med = median(r.ours) * 1000
+            checks.append(
+                f"- {r.factor}× semantic path median {med:.1f} ms (target ≤ {TARGET_SEMANTIC_MS:.0f} ms): "
+                + ("met" if med <= TARGET_SEMANTIC_MS else "**missed**")
+            )
+    lexical = [r for r in results if r.mode == "lexical"]
+    for r in lexical[1:]:
+        base = lexical[0]
         growth = median(r.ours) / median(base.ours)
         size = r.phrasings / base.phrasings
         exponent = math.log(growth) / math.log(size) if growth > 0 and size > 1 else float("nan")
@@ -242,25 +298,26 @@ def report(results: list[SizeResult], startup: dict[str, float] | None, question
             f"time (exponent {exponent:.2f}; ≤ 1 is no faster than linear): "
             + ("met" if exponent <= 1.05 else "**missed**")
         )
-    if base.factor == 1:
-        mem = base.probe["rss_mb"]
+    real = next((r for r in results if r.factor == 1 and r.mode == "semantic"), None)
+    if real is not None:
+        mem = real.probe["rss_mb"]
         checks.append(
-            f"- real knowledge base resident memory {mem:.0f} MB (target < {TARGET_MEMORY_MB:.0f} MB): "
-            + ("met" if mem < TARGET_MEMORY_MB else "**missed**")
+            f"- real knowledge base resident memory {mem:.0f} MB with the semantic model "
+            f"(target < {TARGET_MEMORY_MB:.0f} MB): " + ("met" if mem < TARGET_MEMORY_MB else "**missed**")
         )
     if startup is not None:
         parts += [
             "",
-            f"Start-up of the real bot (median of {startup['runs']:.0f} fresh processes, real knowledge base): "
-            f"process start → Application built with the knowledge base loaded: {startup['built_s']:.2f} s "
-            f"({startup['built_in_process_s']:.2f} s of it after the interpreter started; RSS then "
-            f"{startup['rss_mb']:.0f} MB); `python -m bot run` spawned → first getUpdates at the local fake "
-            f"Bot API server: {startup['polling_s']:.2f} s.",
+            f"Start-up of the real bot (median of {startup['runs']:.0f} fresh processes, real knowledge base, "
+            f"model cache warm): process start → Application built with the knowledge base loaded: "
+            f"{startup['built_s']:.2f} s ({startup['built_in_process_s']:.2f} s of it after the interpreter "
+            f"started; RSS then {startup['rss_mb']:.0f} MB); `python -m bot run` spawned → first getUpdates "
+            f"at the local fake Bot API server: {startup['polling_s']:.2f} s.",
         ]
         checks.append(
             f"- start-up {startup['built_s']:.2f} s to built, {startup['polling_s']:.2f} s to polling "
-            f"(target < {TARGET_STARTUP_S:.0f} s): "
-            + ("met" if startup["polling_s"] < TARGET_STARTUP_S else "**missed**")
+            f"(target ≤ {TARGET_STARTUP_S:.0f} s with a warm cache): "
+            + ("met" if startup["polling_s"] <= TARGET_STARTUP_S else "**missed**")
         )
     parts += ["", "Targets:", "", *checks]
     return "\n".join(parts) + "\n"
@@ -273,6 +330,7 @@ def run(
     knowledge: Path = DEFAULT_KNOWLEDGE,
     startup: bool = True,
     startup_runs: int = 3,
+    first_start: bool = True,
 ) -> str:
     questions = [item.q for item in read_labelled(questions_file)]
     results = []
@@ -281,29 +339,38 @@ def run(
             directory = (
                 knowledge if factor == 1 else write_synthetic(knowledge, Path(tmp) / f"x{factor}", factor)
             )
-            results.append(measure_size(factor, directory, questions, budget))
+            for mode in ("semantic", "lexical") if factor == 1 else ("lexical",):
+                results.append(measure_size(factor, directory, questions, budget, mode))
             print(f"speed: {factor}× done", file=sys.stderr, flush=True)
     started = measure_startup(knowledge, startup_runs) if startup else None
+    cold = measure_first_start(knowledge) if first_start else None
     try:
         shown = str(questions_file.resolve().relative_to(ROOT))
     except ValueError:
         shown = str(questions_file)
-    return report(results, started, f"{len(questions)} from {shown}")
+    return report(results, started, f"{len(questions)} from {shown}", cold)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1,10,50", help="knowledge-base multiples (default: %(default)s)")
+    parser.add_argument("--sizes", default="1,10", help="knowledge-base multiples (default: %(default)s)")
     parser.add_argument("--file", type=Path, default=None, help="labelled .jsonl whose questions are timed")
     parser.add_argument(
         "--budget", type=float, default=8.0, help="seconds of timing per size (at least 20 questions)"
     )
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE)
-    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    text = run(sizes, args.file or default_questions(), args.budget, args.knowledge, not args.no_startup)
+    text = run(
+        sizes,
+        args.file or default_questions(),
+        args.budget,
+        args.knowledge,
+        not args.no_startup,
+        first_start=not args.no_startup,
+    )
     return emit(text, args.out)
 
 

@@ -60,7 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for entry_id, qi, text, other in collisions:
         entry = kb.entry(entry_id)
         where = entry.source if entry else entry_id
-        print(f"warning: {where}: entry '{entry_id}': phrasing {qi + 1} '{text}' finds '{other}' first")
+        print(f"warning: {where}: entry '{entry_id}': phrasing {qi + 1} '{text}' would be answered with '{other}' (another topic)")
     phrasings = sum(len(e.questions) for e in kb.entries)
     print(
         f"OK: {len(kb.topics)} topics, {len(kb.entries)} entries, {phrasings} phrasings, "

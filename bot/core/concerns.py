@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
 
-# A message needs at least this many characters and two clauses to be looked at.
-MIN_CHARS = 16
+# A message needs at least this many characters and two clauses to be looked at (each clause
+# is matched again, so short questions, most of them, are spared the cost).
+MIN_CHARS = 30
 MIN_CLAUSE_CHARS = 5
 MAX_CLAUSES = 8
 MAX_CONCERNS = 4

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -136,6 +137,7 @@ class FeatureSpace:
             for feat in counts:
                 df[vocab[feat]] += 1
         n_docs = max(len(documents), 1)
+        self.in_documents = df > 0  # False for features seen only in `vocabulary_from`
         weights = np.log((n_docs + 1) / (df + 1)) + 1.0
         if scale is not None:
             weights *= np.fromiter((scale(f) for f in vocab), dtype=np.float32, count=len(vocab))
@@ -143,6 +145,16 @@ class FeatureSpace:
 
     def __len__(self) -> int:
         return len(self.vocab)
+
+    def vector(self, counts: Counter[str]) -> SparseVector:
+        """A single document's unit vector (as `matrix`, without the matrix overhead)."""
+        pairs = [(fi, 1.0 + math.log(n)) for feat, n in counts.items() if (fi := self.vocab.get(feat)) is not None]
+        if not pairs:
+            return SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        indices = np.fromiter((fi for fi, _ in pairs), dtype=np.int64, count=len(pairs))
+        values = np.fromiter((tf for _, tf in pairs), dtype=np.float32, count=len(pairs)) * self.weights[indices]
+        norm = float(np.sqrt(values @ values))
+        return SparseVector(indices, (values / norm if norm else values).astype(np.float32))
 
     def matrix(self, rows: Sequence[Counter[str]], unit: bool = True) -> sparse.csr_matrix:
         """One row per document: (1 + log tf) × weight, unit length unless `unit` is False.
@@ -164,6 +176,26 @@ class FeatureSpace:
         )
         m = m.multiply(self.weights).tocsr()
         return unit_rows(m) if unit else m
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    """One question's unit TF-IDF vector: feature indices and their weights.
+
+    Kept as two numpy arrays rather than a one-row scipy matrix: building and multiplying a
+    scipy matrix costs tens of microseconds of overhead per call, which for a single question
+    was most of the matching time (measured with cProfile on the real questions).
+    """
+
+    indices: npt.NDArray[np.int64]
+    values: FloatArray
+
+    def dot_rows(self, by_feature: sparse.csr_matrix) -> FloatArray:
+        """Dot product with every row of a matrix stored feature-major (features x rows)."""
+        if not len(self.indices):
+            return np.zeros(by_feature.shape[1], dtype=np.float32)
+        out: FloatArray = np.asarray(by_feature[self.indices].T @ self.values, dtype=np.float32).ravel()
+        return out
 
 
 def unit_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:

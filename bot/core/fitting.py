@@ -48,6 +48,7 @@ class Fitted:
     scorer: Scorer  # fitted on every document
     calibrator: Calibrator
     held_out: FloatArray  # per document (rows of entry documents only are meaningful) x entry
+    held_out_confidence: FloatArray  # per document: the calibrated confidence of its held-out match
 
 
 def fit_cached(
@@ -77,10 +78,13 @@ def fit_cached(
             ),
             Calibrator.from_arrays(stored),
             stored["held_out"].astype(np.float32),
+            stored["held_out_confidence"].astype(np.float32),
         )
     full = scorer(everything)
     features, correct, held_out = _fold_out(layout, corpus, embeddings, folds, scorer)
-    fitted = Fitted(full, Calibrator.fit(features, correct), held_out)
+    calibrator = Calibrator.fit(features, correct)
+    confidence = np.asarray([calibrator.probability(f) for f in features], dtype=np.float32)
+    fitted = Fitted(full, calibrator, held_out, confidence)
     if cache is not None:
         cache.save(
             name,
@@ -88,6 +92,7 @@ def fit_cached(
                 "lr_coef": full.topic_model.coef,
                 "lr_intercept": full.topic_model.intercept,
                 "held_out": held_out,
+                "held_out_confidence": confidence,
                 **fitted.calibrator.arrays(),
             },
         )

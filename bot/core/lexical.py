@@ -27,7 +27,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from bot.core.features import FeatureSpace, FloatArray, unit_rows
+from bot.core.features import FeatureSpace, FloatArray, SparseVector, unit_rows
+from bot.core.recognise import CLASS_TOKENS
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -64,6 +65,7 @@ class LexicalSignals:
     profile: FloatArray  # per entry
     fuzzy: FloatArray  # per entry
     nb: FloatArray  # per class (topics..., out of scope)
+    coverage: float  # share of the question's 2-, 3-grams and words that the phrasings use
 
 
 class LexicalIndex:
@@ -76,13 +78,15 @@ class LexicalIndex:
         )
         self._doc_entry = corpus.entry[kb_docs]
         self._doc_texts = [corpus.texts[i] for i in kb_docs]
-        self._docs = self.space.matrix([corpus.counts[i] for i in kb_docs])
+        docs = self.space.matrix([corpus.counts[i] for i in kb_docs])
         # Profiles: the sum of each entry's document vectors, unit length.
         membership = sparse.csr_matrix(
             (np.ones(len(kb_docs), dtype=np.float32), (self._doc_entry, np.arange(len(kb_docs)))),
             shape=(n_entries, len(kb_docs)),
         )
-        self._profiles = unit_rows((membership @ self._docs).tocsr())
+        # Stored feature-major, so a question's few features select a few rows.
+        self._docs_by_feature = docs.T.tocsr()
+        self._profiles_by_feature = unit_rows((membership @ docs).tocsr()).T.tocsr()
         # Naive Bayes: raw feature counts per class, add-alpha smoothing.
         counts = np.zeros((len(self.space), n_classes), dtype=np.float64)
         for di in (*kb_docs, *oos_docs):
@@ -94,11 +98,11 @@ class LexicalIndex:
         self._nb_unknown = np.log(NB_ALPHA / totals).astype(np.float32)
         self._has_class = counts.sum(axis=0) > 0
 
-    def vector(self, counts: Counter[str]) -> sparse.csr_matrix:
-        return self.space.matrix([counts])
+    def vector(self, counts: Counter[str]) -> SparseVector:
+        return self.space.vector(counts)
 
-    def signals(self, normalized: str, counts: Counter[str], query: sparse.csr_matrix) -> LexicalSignals:
-        doc_sims = np.asarray((self._docs @ query.T).todense()).ravel().astype(np.float32)
+    def signals(self, normalized: str, counts: Counter[str], query: SparseVector) -> LexicalSignals:
+        doc_sims = query.dot_rows(self._docs_by_feature)
         fuzz_sims = (
             process.cdist([normalized], self._doc_texts, scorer=fuzz.ratio, processor=None, dtype=np.float32)[
                 0
@@ -107,10 +111,19 @@ class LexicalIndex:
         )
         return LexicalSignals(
             nearest=self._per_entry(doc_sims),
-            profile=np.asarray((self._profiles @ query.T).todense()).ravel().astype(np.float32),
+            profile=query.dot_rows(self._profiles_by_feature),
             fuzzy=self._per_entry(fuzz_sims),
             nb=self._nb_probs(counts),
+            coverage=self._coverage(counts),
         )
+
+    def _coverage(self, counts: Counter[str]) -> float:
+        """Off-topic questions are mostly made of words the knowledge base never uses."""
+        words = [f for f in counts if (len(f) > 1 or f.isascii()) and f not in CLASS_TOKENS]
+        if not words:
+            return 0.0
+        vocab, known = self.space.vocab, self.space.in_documents
+        return sum(1 for f in words if f in vocab and known[vocab[f]]) / len(words)
 
     def _per_entry(self, doc_values: FloatArray) -> FloatArray:
         out = np.zeros(self.n_entries, dtype=np.float32)

@@ -40,7 +40,7 @@ from bot.core.modelcache import ModelCache
 from bot.core.normalize import Normalizer
 from bot.core.recognise import Facts, Recogniser
 from bot.core.scoring import Query, Scores, Weights
-from bot.core.semantic import Encoder, embed_cached, load_encoder
+from bot.core.semantic import QUERY_MAX_CHARS, Encoder, embed_cached, load_encoder
 from bot.core.smalltalk import SmallTalk, SmallTalkLexicon, classify, content_size
 
 Decision = Literal["answer", "clarify", "none"]
@@ -51,7 +51,7 @@ HeldOut = tuple[int, int, FloatArray]
 # bound on the work one message can cause.
 MAX_QUERY_CHARS = 600
 # Bump when the training procedure changes, so cached models are refitted.
-MODEL_VERSION = "3"
+MODEL_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class MatchSettings:
     """Decision thresholds on the calibrated probability (chosen by measurement: README)."""
 
     weights: Weights = field(default_factory=Weights)
-    answer_at: float = 0.80
+    answer_at: float = 0.70
     clarify_at: float = 0.30
     # "Did you mean" offers entries whose combined score is within this of the best one.
     clarify_window: float = 0.10
@@ -137,6 +137,7 @@ class Matcher:
             texts.append(text)
             entry_of.append(-1)
             self._doc_source.append((-1, -1))
+        self._doc_index = {source: di for di, source in enumerate(self._doc_source)}
         normalized = [self.normalize(t) for t in texts]
         entry_arr = np.asarray(entry_of, dtype=np.int64)
         klass = np.where(entry_arr >= 0, self._entry_class[np.maximum(entry_arr, 0)], self._oos_class)
@@ -164,6 +165,7 @@ class Matcher:
         self._scorer = fitted.scorer
         self.calibrator = fitted.calibrator
         self._held_out = fitted.held_out
+        self._held_out_confidence = fitted.held_out_confidence
 
     # -- matching --------------------------------------------------------------------------
 
@@ -175,7 +177,7 @@ class Matcher:
         kind = classify(normalized, self.smalltalk, self._vocabulary)
         embedding = None
         if (kind is None or embed_small_talk) and self.encoder is not None and self._embeddings is not None:
-            embedding = self.encoder.embed([Normalizer.prepare(text)])[0]
+            embedding = self.encoder.embed([Normalizer.prepare(text[:QUERY_MAX_CHARS])])[0]
         return Query(normalized, extract_features(normalized), embedding), facts, kind
 
     def match(self, text: str) -> MatchResult:
@@ -268,17 +270,30 @@ class Matcher:
     # -- maintenance helpers ----------------------------------------------------------------
 
     def collisions(self, held_out: Iterable[HeldOut] | None = None) -> list[tuple[str, int, str, str]]:
-        """Phrasings that, scored as unseen questions (`held_out_scores`), find another entry first.
+        """Phrasings that, scored as unseen questions (`held_out_scores`), would be answered
+        outright with an entry of another topic: the confusions a borrower would see.
 
-        Returns (entry id, phrasing index, phrasing, entry found instead).
+        Returns (entry id, phrasing index, phrasing, entry found instead). Mix-ups between
+        sibling entries of one topic are left to the report's confusable pairs.
         """
         found = []
         for ei, qi, scores in self.held_out_scores() if held_out is None else held_out:
             best = int(np.argmax(scores))  # the first maximum, as match() picks it
-            if best != ei:
+            sure = self._held_out_confidence[self._doc_index[ei, qi]] >= self.settings.answer_at
+            if sure and self._entry_topics[best] != self._entry_topics[ei]:
                 entry = self.kb.entries[ei]
                 found.append((entry.id, qi, entry.questions[qi], self._entry_ids[best]))
         return found
+
+    def held_out_calibration(self) -> list[tuple[float, bool]]:
+        """(held-out confidence, was its best topic right) for every document the calibration
+        learned from: phrasings and titles, and out-of-scope examples (never right)."""
+        pairs = []
+        for di, (ei, _) in enumerate(self._doc_source):
+            best = int(np.argmax(self._held_out[di]))
+            right = ei >= 0 and self._entry_topics[best] == self._entry_topics[ei]
+            pairs.append((float(self._held_out_confidence[di]), right))
+        return pairs
 
     def held_out_scores(self) -> Iterator[HeldOut]:
         """Every phrasing scored as a new question by a scorer fitted without it (k-fold).

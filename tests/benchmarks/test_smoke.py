@@ -20,7 +20,12 @@ from tests.fakebotapi import TelegramLimits
 
 def test_quality_report_has_all_three_side_by_side(real_kb):
     text = quality.run([TINY_SET])
-    for name in ("ours (bot.core.matcher)", "BM25 (jieba + bm25s)", "rapidfuzz extractOne (WRatio)"):
+    for name in (
+        "ours (bot.core.matcher)",
+        "ours, lexical signals only",
+        "BM25 (jieba + bm25s)",
+        "rapidfuzz extractOne (WRatio)",
+    ):
         assert name in text
     assert "top-1 accuracy (in scope)" in text and "out of scope: false answer" in text
     assert "Worst mistakes" in text
@@ -53,8 +58,8 @@ def test_perturb_changes_text():
 
 
 def test_speed_report_on_small_sizes():
-    text = speed.run([1, 2], TINY_SET, budget=0.0, startup_runs=1)
-    assert "| 1× |" in text and "| 2× |" in text
+    text = speed.run([1, 2], TINY_SET, budget=0.0, startup_runs=1, first_start=False)
+    assert "| 1× | semantic |" in text and "| 1× | lexical |" in text and "| 2× | lexical |" in text
     assert "floor" in text and "first getUpdates" in text
 
 
@@ -70,3 +75,13 @@ async def test_load_small_closed_loop_and_burst_are_429_free():
 def test_percentile_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50 and percentile(values, 99) == 99 and percentile(values, 100) == 100
+
+
+def test_ablation_report_on_the_small_knowledge_base():
+    from benchmarks import ablation
+    from tests.conftest import FIXTURES
+
+    text = ablation.run([TINY_SET], FIXTURES / "kb_min")
+    for name, _, _ in ablation.VARIANTS:
+        assert name in text
+    assert "character n-grams + jieba words" in text and "jieba words only" in text

@@ -125,3 +125,45 @@ def test_topic_without_entries_is_a_warning_not_an_error(tmp_path):
         f.write("- id: lawsuit\n  zh: 被起诉\n  en: Lawsuits\n  order: 4\n")
     kb = load_knowledge(kb_dir)
     assert [str(w) for w in kb.warnings] == ["knowledge/topics.yaml:1: topic 'lawsuit' has no entries"]
+
+
+def test_recogniser_files_are_validated_with_file_and_line(tmp_path):
+    kb_dir = _copy_min(tmp_path)
+    (kb_dir / "lenders.yaml").write_text(
+        "types:\n"
+        "  - id: bank\n"
+        "    zh: 银行\n"
+        "    en: bank\n"
+        "    note: 先向银行投诉。\n"
+        "lenders:\n"
+        "  - name: 光大银行\n"
+        "    type: banq\n"
+        "  - name: 花呗\n"
+        "    type: bank\n"
+        "    variants: [光大银行]\n"
+        "    colour: red\n"
+        "  - {name: 借呗, type: bank, generic: maybe}\n",
+        encoding="utf-8",
+    )
+    (kb_dir / "who_where.yaml").write_text(
+        "who:\n  父母: [爸妈]\n  长辈: [爸妈]\nwhen: {}\n", encoding="utf-8"
+    )
+    (kb_dir / "smalltalk.yaml").write_text("greeting: [你好, yes]\nhello: [hi]\n", encoding="utf-8")
+    (kb_dir / "synonyms.yaml").write_text(
+        (kb_dir / "synonyms.yaml").read_text(encoding="utf-8") + "网贷: [花呗]\n", encoding="utf-8"
+    )
+    found = problems_of(kb_dir)
+    expected = [
+        "knowledge/lenders.yaml:8: lender '光大银行': type: unknown type 'banq'; use one of bank",
+        "knowledge/lenders.yaml:9: '光大银行' is listed under both '光大银行' and '花呗'",
+        "knowledge/lenders.yaml:12: lender '花呗': unknown key 'colour'",
+        "knowledge/lenders.yaml:13: lender '借呗': generic: must be true or false",
+        "knowledge/who_where.yaml:3: '爸妈' is listed under both '父母' and '长辈'",
+        "knowledge/who_where.yaml:4: unknown key 'when'",
+        "knowledge/smalltalk.yaml:1: greeting: item 2 must be non-empty text (YAML reads yes/no",
+        "knowledge/smalltalk.yaml:2: unknown key 'hello'",
+        "knowledge/synonyms.yaml:",
+    ]
+    for line in expected:
+        assert any(p.startswith(line) for p in found), f"missing: {line}\nfound:\n" + "\n".join(found)
+    assert any("variant '花呗' is also in lenders.yaml" in p for p in found)
