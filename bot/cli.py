@@ -122,12 +122,23 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.core.evaluate import read_labelled, reliability_text, score
+    from bot.core.evaluate import Report, read_labelled, reliability_text, score
 
+    if args.file is None and not args.held_out:
+        print("give a labelled FILE, or --held-out", file=sys.stderr)
+        return 2
     kb = _load(args.knowledge)
     if kb is None:
         return 1
     matcher = _matcher(kb)
+    if args.held_out:
+        # The calibration's own test: every phrasing and out-of-scope example scored by a
+        # matcher fitted without it (k-fold).
+        held = Report(calibration=matcher.held_out_calibration())
+        print(f"held-out knowledge-base documents ({len(held.calibration)}):")
+        print(reliability_text(held))
+        if args.file is None:
+            return 0
 
     def decide(q: str):  # type: ignore[no-untyped-def]
         r = matcher.match(q)
@@ -356,8 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the empty PostgreSQL database, in one transaction, and verify the counts",
     )
     p = add("eval", "score the matcher on a labelled .jsonl question set", cmd_eval)
-    p.add_argument("file", help="labelled questions, one JSON object per line")
+    p.add_argument("file", nargs="?", help="labelled questions, one JSON object per line")
     p.add_argument("--mistakes", action="store_true", help="list every mistake")
+    p.add_argument(
+        "--held-out", action="store_true", help="also print the confidence's calibration on held-out phrasings"
+    )
     return parser
 
 
