@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.core.htmltext import split_html
 from bot.core.knowledge import Entry, Firm, KnowledgeBase
 
 TELEGRAM_LIMIT = 4096
@@ -74,28 +75,9 @@ def render_firm_contact(firm: Firm, as_html: bool = True) -> str:
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split at line breaks so each part fits Telegram's limit.
+    """Split Telegram HTML so each part fits Telegram's limit (bot.core.htmltext.split_html).
 
-    Our HTML tags never span lines, so cutting between lines keeps every part valid HTML.
-    A single line longer than the limit (never produced from a valid entry) is cut hard.
+    Parts end at line breaks where possible; a longer line is cut between whole characters or
+    entities, never inside `&lt;` or a tag, and tags open at a cut are closed and reopened.
     """
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [p for p in parts if p.strip()]
+    return split_html(text, limit)

@@ -1,5 +1,6 @@
 """Light markup -> safe Telegram HTML; splitting long messages."""
 
+from bot.core.htmltext import visible_length
 from bot.core.render import markup_to_html, markup_to_plain, render_entry, split_message
 
 
@@ -22,7 +23,7 @@ def test_split_keeps_parts_under_limit_and_loses_nothing():
     text = "\n".join(f"<b>第{i}段</b>" + "字" * 300 for i in range(40))
     parts = split_message(text, limit=4096)
     assert len(parts) > 1
-    assert all(len(p) <= 4096 for p in parts)
+    assert all(visible_length(p) <= 4096 for p in parts)
     assert "\n".join(parts) == text
     assert all(p.count("<b>") == p.count("</b>") for p in parts)
 
