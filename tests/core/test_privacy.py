@@ -34,3 +34,55 @@ def test_formatter_masks_tracebacks_too():
     out = formatter.format(record)
     assert "13812345678" not in out and "13912345678" not in out
     assert "[手机***5678]" in out
+
+
+PHONE_FORMS = [
+    "13812345678",
+    "138 1234 5678",
+    "138  1234  5678",  # double spaces
+    "138.1234.5678",
+    "138-1234-5678",
+    "138－1234－5678",  # full-width hyphen
+    "138．1234．5678",  # full-width dot
+    "138　1234　5678",  # ideographic space
+    "138—1234—5678",
+    "１３８１２３４５６７８",  # full-width digits
+    "１３８ １２３４ ５６７８",
+    "+86 138 1234 5678",
+    "+86-138-1234-5678",
+]
+CARD_FORMS = [
+    "6222021234567890123",
+    "6222 0212 3456 7890 123",
+    "6222  0212  3456  7890  123",
+    "6222.0212.3456.7890.123",
+    "6222-0212-3456-7890-123",
+    "６２２２　０２１２　３４５６　７８９０　１２３",
+]
+ID_FORMS = [
+    "11010119900307123x",
+    "110101 19900307 123X",
+    "110101-19900307-123X",
+    "１１０１０１１９９００３０７１２３Ｘ",
+]
+
+
+def test_every_separator_is_masked():
+    # Failure 7 of issue 12: dots and double spaces slipped through into the question log.
+    for text, label in [
+        *((p, "[手机***5678]") for p in PHONE_FORMS),
+        *((c, "[卡号***0123]") for c in CARD_FORMS),
+        *((i, "[身份证***123X]") for i in ID_FORMS),
+    ]:
+        assert mask_pii(f"我的号码是{text}，谢谢") == f"我的号码是{label}，谢谢", text
+
+
+def test_numbers_that_are_not_personal_stay():
+    text = "借了3.5万，年利率24%，2026-12-01到期，逾期90天，本金 5000 元，10:30 打来"
+    assert mask_pii(text) == text
+
+
+def test_numbers_side_by_side_are_masked_each_and_nothing_else():
+    text = "13812345678 110101199003071234 6222021234567890123，欠 5000 3000 2000"
+    assert mask_pii(text) == "[手机***5678] [身份证***1234] [卡号***0123]，欠 5000 3000 2000"
+    assert mask_pii("打 138 1234 5678 2 次") == "打 [手机***5678] 2 次"
