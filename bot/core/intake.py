@@ -35,8 +35,10 @@ MAX_AMOUNT = 40
 _BUTTON = re.compile(r"^i:([a-z]):([a-z0-9-]{1,12})$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IntakeData:
+    """What the borrower fills in; the enquiry (bot.core.handoff) adds who they are and its state."""
+
     lender: str = ""
     overdue: str = ""
     events: tuple[str, ...] = ()
@@ -52,9 +54,9 @@ class IntakeData:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> IntakeData:
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        known = {k: v for k, v in raw.items() if k in IntakeData.__dataclass_fields__}
         known["events"] = tuple(known.get("events", ()))
-        return cls(**known)
+        return IntakeData(**known)
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,8 @@ class Intake:
         return Step(step, new, reply)
 
 
-def facts(data: Any) -> list[tuple[str, str]]:
-    """The structured facts of a draft or an enquiry, labelled, in display order."""
+def facts(data: IntakeData) -> list[tuple[str, str]]:
+    """The structured facts of a draft or an enquiry (a subclass), labelled, in display order."""
     return [
         ("欠款类型", data.lender),
         ("逾期时间", data.overdue),

@@ -18,10 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+# The enquiry is defined once, in the core (IntakeData -> NewEnquiry -> Enquiry); re-exported here.
+from bot.core.handoff import Enquiry as Enquiry
+from bot.core.handoff import EnquiryStatus as EnquiryStatus
+from bot.core.handoff import NewEnquiry as NewEnquiry
+from bot.core.handoff import OutboxState as OutboxState
 from bot.core.model import LoggedQuestion
 
-EnquiryStatus = Literal["open", "taken", "answered", "closed"]
-OutboxState = Literal["pending", "sending", "sent", "uncertain", "dead"]
 Target = Literal["firm", "user"]
 Side = Literal["firm", "user"]
 
@@ -56,49 +59,6 @@ class DuplicateRef(StorageError):
 class DraftChanged(StorageError):
     """The intake draft is no longer at the version that was read: another update (on another
     instance) changed, submitted or deleted it first. Read it again and redo the step."""
-
-
-@dataclass(frozen=True)
-class NewEnquiry:
-    """What the borrower confirmed; written before anything is sent."""
-
-    user_id: int
-    chat_id: int
-    user_name: str
-    username: str
-    question: str
-    lender: str = ""
-    overdue: str = ""
-    events: tuple[str, ...] = ()
-    amount: str = ""
-    photo_file_id: str = ""
-    last_answer: str = ""
-
-
-@dataclass(frozen=True)
-class Enquiry:
-    id: int
-    ref: str
-    user_id: int
-    chat_id: int
-    user_name: str
-    username: str
-    lender: str
-    overdue: str
-    events: tuple[str, ...]
-    amount: str
-    question: str
-    photo_file_id: str
-    last_answer: str
-    status: EnquiryStatus
-    handled_by: str
-    firm_chat_id: int | None
-    firm_message_id: int | None
-    firm_thread_id: int | None
-    created_at: float
-    updated_at: float
-    closed_at: float | None
-    delivery: OutboxState | None = None  # state of the enquiry's card in the outbox
 
 
 @dataclass(frozen=True)
@@ -212,6 +172,17 @@ class EnquiryStore(Protocol):
         ...
 
     def rows_for(self, enquiry_id: int) -> list[OutboxRow]: ...
+    def retry_now(self, now: float, target: Target | None = None) -> int:
+        """Make every pending row (of `target`) due now, e.g. after a restart; returns how many."""
+        ...
+
+    # -- the bot's messages in the firm chat that belong to no enquiry (bot/tg/firm.py) ----------
+    def record_notice(self, chat_id: int, message_id: int, now: float) -> None: ...
+    def is_notice(self, chat_id: int, message_id: int) -> bool: ...
+    def adopt_card(self, enquiry_id: int, chat_id: int, message_id: int, now: float) -> Enquiry | None:
+        """A card whose delivery was never recorded (the send was interrupted) turned up in the
+        firm chat: link it, make it the enquiry's card if it has none, and settle its row."""
+        ...
 
     # -- retention ---------------------------------------------------------------------------
     def close_idle(self, idle_before: float, now: float) -> int:

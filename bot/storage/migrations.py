@@ -285,6 +285,29 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX message_links_by_enquiry ON message_links(enquiry_id);
         """,
     ),
+    Migration(
+        4,
+        "the bot's notices in the firm chat (messages that belong to no enquiry)",
+        """
+        -- A reply to one of these is answered "这条消息不属于任何咨询" instead of being relayed.
+        CREATE TABLE notice_messages (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            sent_at REAL NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX notice_messages_sent ON notice_messages(sent_at);
+        """,
+        postgres="""
+        CREATE TABLE notice_messages (
+            chat_id BIGINT NOT NULL,
+            message_id BIGINT NOT NULL,
+            sent_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX notice_messages_sent ON notice_messages(sent_at);
+        """,
+    ),
 ]
 
 USER_TABLES: list[UserTable] = [

@@ -23,7 +23,7 @@ from bot.storage.base import (
     Side,
 )
 from bot.storage.engine import Engine, Row, Tx
-from bot.storage.sql_outbox import LINK_UPSERT, SqlOutbox, insert_outbox
+from bot.storage.sql_outbox import LINK_UPSERT, NOTICE_UPSERT, SqlOutbox, insert_outbox
 
 _ENQUIRY_SELECT = (
     "SELECT e.*, (SELECT o.state FROM outbox o WHERE o.enquiry_id = e.id AND o.kind = 'card' "
@@ -210,6 +210,41 @@ class SqlEnquiryStore(SqlOutbox):
 
     # -- retention -------------------------------------------------------------------------------
 
+    # -- notices and recovered cards -------------------------------------------------------------
+
+    def record_notice(self, chat_id: int, message_id: int, now: float) -> None:
+        self._engine.run(lambda tx: tx.run(NOTICE_UPSERT, (chat_id, message_id, now)))
+
+    def is_notice(self, chat_id: int, message_id: int) -> bool:
+        row = self._engine.run(
+            lambda tx: tx.one(
+                "SELECT 1 AS one FROM notice_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+            ),
+            write=False,
+        )
+        return row is not None
+
+    def adopt_card(self, enquiry_id: int, chat_id: int, message_id: int, now: float) -> Enquiry | None:
+        def work(tx: Tx) -> Enquiry | None:
+            row = tx.one("SELECT user_id FROM enquiries WHERE id = ?", (enquiry_id,))
+            if row is None:
+                return None
+            tx.run(LINK_UPSERT, (chat_id, message_id, enquiry_id, row["user_id"], "firm"))
+            tx.run(
+                "UPDATE enquiries SET firm_chat_id = ?, firm_message_id = ? WHERE id = ? AND firm_message_id IS NULL",
+                (chat_id, message_id, enquiry_id),
+            )
+            # The card evidently arrived: its interrupted row must not be sent again by /resend.
+            tx.run(
+                "UPDATE outbox SET state = 'sent', sent_message_id = ?, sent_at = ?, "
+                "last_error = 'recovered: the card was found in the firm chat' "
+                "WHERE enquiry_id = ? AND kind = 'card' AND state = 'uncertain'",
+                (message_id, now, enquiry_id),
+            )
+            return _enquiry_where(tx, "e.id = ?", enquiry_id)
+
+        return self._engine.run(work)
+
     def close_idle(self, idle_before: float, now: float) -> int:
         return self._engine.run(
             lambda tx: tx.run(
@@ -227,6 +262,7 @@ class SqlEnquiryStore(SqlOutbox):
                 "DELETE FROM outbox WHERE enquiry_id IS NULL AND state = 'sent' AND sent_at < ?",
                 (closed_before,),
             )
+            tx.run("DELETE FROM notice_messages WHERE sent_at < ?", (closed_before,))
             return n
 
         return self._engine.run(work)

@@ -14,6 +14,10 @@ from typing import Any
 from bot.storage.base import Enquiry, OutboxRow, OutboxState, Target
 from bot.storage.engine import Engine, Row, Tx
 
+NOTICE_UPSERT = (
+    "INSERT INTO notice_messages (chat_id, message_id, sent_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (chat_id, message_id) DO UPDATE SET sent_at = excluded.sent_at"
+)
 LINK_UPSERT = (
     "INSERT INTO message_links (chat_id, message_id, enquiry_id, user_id, side) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (chat_id, message_id) DO UPDATE SET enquiry_id = excluded.enquiry_id, "
@@ -78,7 +82,11 @@ class SqlOutbox:
                 "WHERE id = ? RETURNING enquiry_id, user_id, kind, target",
                 (message_id, now, row_id),
             )
-            if row is None or row["enquiry_id"] is None:  # deleted by /forget meanwhile, or a notice
+            if row is None:  # deleted by /forget meanwhile
+                return
+            if row["enquiry_id"] is None:
+                if row["target"] == "firm":  # a notice: a reply to it is answered, never relayed
+                    tx.run(NOTICE_UPSERT, (chat_id, message_id, now))
                 return
             if row["kind"] == "card":
                 tx.run(
@@ -130,6 +138,16 @@ class SqlOutbox:
             write=False,
         )
         return [_outbox(r) for r in rows]
+
+    def retry_now(self, now: float, target: Target | None = None) -> int:
+        where = "" if target is None else " AND target = ?"
+        params = (now, now) if target is None else (now, now, target)
+        return self._engine.run(
+            lambda tx: tx.run(
+                f"UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?{where}",
+                params,
+            )
+        )
 
 
 def insert_outbox(

@@ -9,6 +9,7 @@ unit of work never fails half-way on a lock upgrade. A second process on the sam
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -63,8 +64,10 @@ class SqliteEngine:
             self._db.row_factory = _dict_row
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.OperationalError as exc:
-            raise StorageUnavailable(f"cannot open {self.description}: {exc}") from exc
+            self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # junk or damaged: now
+        except (sqlite3.DatabaseError, OSError) as exc:
+            why, hint = describe_open_error(self.path, exc)
+            raise StorageUnavailable(f"cannot open {self.description} ({why}) — {hint}") from exc
 
     # -- units of work -----------------------------------------------------------------------------
 
@@ -137,6 +140,29 @@ class SqliteEngine:
 
     def close(self) -> None:
         self._db.close()
+
+
+def describe_open_error(path: Path, exc: BaseException) -> tuple[str, str]:
+    """Why the file could not be opened, and what to do, in words an operator can act on."""
+    parent = path.parent
+    message = str(exc).lower()
+    blocking = next((p for p in [parent, *parent.parents] if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        return f"{blocking} is a file, not a directory", "check DATABASE_PATH"
+    if path.is_dir():
+        return "it is a directory; DATABASE_PATH must name a file", "check DATABASE_PATH"
+    if "not a database" in message:
+        return "the file is not an SQLite database", "check DATABASE_PATH"
+    if "malformed" in message or "corrupt" in message:
+        return f"the file is damaged: {exc}", "restore it from a backup or move it away"
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        return "read-only directory", "check DATABASE_PATH, or make the directory writable"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        why = "read-only file" if os.access(path, os.R_OK) else "permission denied"
+        return why, "check DATABASE_PATH and the file's permissions"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower(), "check DATABASE_PATH"
+    return str(exc), "check DATABASE_PATH"
 
 
 def _is_unavailable(exc: sqlite3.OperationalError) -> bool:

@@ -68,7 +68,16 @@ def test_draft_round_trips_through_json():
 def test_card_receipt_and_cases_escape_user_text(min_kb, tmp_path):
     database = open_for_bot(tmp_path / "x.sqlite3")
     enquiry = database.enquiries.create_enquiry(
-        NewEnquiry(5, 5, "<i>张</i>", "zs", "a < b & 13812345678", amount="3万"), new_ref(), 0.0
+        NewEnquiry(
+            user_id=5,
+            chat_id=5,
+            user_name="<i>张</i>",
+            username="zs",
+            question="a < b & 13812345678",
+            amount="3万",
+        ),
+        new_ref(),
+        0.0,
     )
     card = firm_card(enquiry)
     assert "&lt;i&gt;张" in card.text and "a &lt; b &amp; 13812345678" in card.text and "@zs" in card.text

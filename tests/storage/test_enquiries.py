@@ -12,7 +12,14 @@ NOW = 1_700_000_000.0
 
 def new(user_id: int = 1, question: str = "催收上门怎么办", photo: str = "") -> NewEnquiry:
     return NewEnquiry(
-        user_id, user_id, "张三", "zs", question, lender="网贷", events=("说要上门",), photo_file_id=photo
+        user_id=user_id,
+        chat_id=user_id,
+        user_name="张三",
+        username="zs",
+        question=question,
+        lender="网贷",
+        events=("说要上门",),
+        photo_file_id=photo,
     )
 
 
@@ -215,3 +222,42 @@ def test_notices_without_an_enquiry_age_out_once_sent(db: SqlDatabase):
     assert count(db, "SELECT COUNT(*) AS n FROM message_links") == 0, "a notice links to nothing"
     store.purge_closed(NOW + 1)
     assert count(db, "SELECT COUNT(*) AS n FROM outbox") == 0
+
+
+def test_notices_in_the_firm_chat_are_recorded_and_age_out(db: SqlDatabase):
+    store = db.enquiries
+    row = store.enqueue("firm", "text", {"text": "用户要求删除数据"}, NOW)
+    assert store.claim(row, NOW) is not None
+    store.mark_sent(row, -100, 77, NOW)
+    assert store.is_notice(-100, 77) and not store.is_notice(-100, 78)
+    store.record_notice(-100, 78, NOW + 100)
+    assert store.is_notice(-100, 78)
+    store.purge_closed(NOW + 50)
+    assert not store.is_notice(-100, 77) and store.is_notice(-100, 78)
+
+
+def test_an_unrecorded_card_is_adopted_and_its_row_settled(db: SqlDatabase):
+    store = db.enquiries
+    enquiry = store.create_enquiry(new(), "ABCDEF", NOW)
+    card = store.due(NOW)[0]
+    assert store.claim(card.id, NOW) is not None
+    store.recover_interrupted()  # the send was cut off: nobody knows the card's message id
+    adopted = store.adopt_card(enquiry.id, -100, 55, NOW)
+    assert adopted is not None and adopted.firm_message_id == 55 and adopted.delivery == "sent"
+    assert store.linked_enquiry(-100, 55, "firm") == adopted
+    again = store.adopt_card(enquiry.id, -100, 56, NOW)  # a second copy (after /resend) links too
+    assert again is not None and again.firm_message_id == 55
+    assert store.linked_enquiry(-100, 56, "firm") == again
+    assert store.adopt_card(999, -100, 57, NOW) is None
+
+
+def test_retry_now_makes_waiting_rows_due(db: SqlDatabase):
+    store = db.enquiries
+    enquiry = store.create_enquiry(new(), "ABCDEF", NOW)
+    card = store.due(NOW)[0]
+    store.mark_retry(card.id, NOW + 120, "FIRM_CHAT_ID not set")
+    user_row = store.enqueue("user", "text", {"text": "x"}, NOW, enquiry)
+    store.mark_retry(user_row, NOW + 120, "network")
+    assert store.due(NOW + 1) == []
+    assert store.retry_now(NOW + 1, "firm") == 1 and [r.id for r in store.due(NOW + 1)] == [card.id]
+    assert store.retry_now(NOW + 1) == 1

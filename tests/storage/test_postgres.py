@@ -141,7 +141,7 @@ def test_a_confirmation_tapped_on_two_instances_creates_one_enquiry(open_instanc
     first.enquiries.save_draft(7, 7, "confirm", {"question": "q"}, NOW)
     draft = first.enquiries.get_draft(7)
     assert draft is not None
-    new = NewEnquiry(7, 7, "张三", "zs", "法院寄来传票怎么办")
+    new = NewEnquiry(user_id=7, chat_id=7, user_name="张三", username="zs", question="法院寄来传票怎么办")
     results = race(
         lambda: first.enquiries.create_enquiry(new, "AAAAAA", NOW, draft_version=draft.version),
         lambda: second.enquiries.create_enquiry(new, "BBBBBB", NOW, draft_version=draft.version),

@@ -93,7 +93,7 @@ async def test_copy_from_sqlite_moves_every_row(
     copied = open_database(source, read_only=True)
     assert database.learning.user_hash(A) == copied.learning.user_hash(A)
     copied.close()
-    fresh = database.enquiries.create_enquiry(NewEnquiry(B, B, "李四", "", "新的咨询"), "NEWREF", 1.0)
+    fresh = database.enquiries.create_enquiry(NewEnquiry(user_id=B, chat_id=B, user_name="李四", question="新的咨询"), "NEWREF", 1.0)
     assert fresh.id > max(row[0] for row in before["enquiries"])
     deleted = database.forget_user(A)
     assert deleted["律师咨询"] == 1 and deleted["👍/👎 反馈"] == 1
