@@ -17,9 +17,11 @@ import contextlib
 import itertools
 import json
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -42,6 +44,65 @@ _RAW_KEYS = {
     "short_description",
     "cache_time_str",
 }
+
+
+# Telegram's HTML parse mode: these tags only, properly nested; text limits after parsing.
+_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "tg-emoji",
+    "code",
+    "pre",
+    "blockquote",
+}
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+class _TelegramHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.open: list[str] = []
+        self.error = ""
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in _TAGS:
+            self.error = self.error or f'Unsupported start tag "{tag}"'
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.error = self.error or f'Unmatched end tag "{tag}"'
+            return
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(text: str) -> tuple[str, str]:
+    """(the text a reader sees, an error like Telegram's or "")."""
+    parser = _TelegramHtml()
+    parser.feed(text)
+    parser.close()
+    if parser.open and not parser.error:
+        parser.error = f'Can\'t find end tag corresponding to start tag "{parser.open[-1]}"'
+    return "".join(parser.text), parser.error
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass
@@ -201,9 +262,15 @@ class FakeBotApi:
         }
         if text is not None:
             message["text"] = text
+            entities = []
             if text.startswith("/"):
                 command = text.split()[0]
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+                entities.append({"type": "bot_command", "offset": 0, "length": len(command)})
+            for m in _MENTION.finditer(text):  # like Telegram, which marks @usernames itself
+                offset = utf16_len(text[: m.start()])
+                entities.append({"type": "mention", "offset": offset, "length": utf16_len(m.group(0))})
+            if entities:
+                message["entities"] = entities
         if reply_to is not None:
             message["reply_to_message"] = reply_to
         if extra:
@@ -407,7 +474,8 @@ class FakeBotApi:
             result = True
         else:
             result = handler(params)
-            if isinstance(result, web.Response):
+            if isinstance(result, web.Response):  # refused, as Telegram would
+                self._record(Call(f"FAILED:{method}", params, result.status))
                 return result
         self._record(Call(method, params, result))
         return web.json_response({"ok": True, "result": result})
@@ -463,17 +531,46 @@ class FakeBotApi:
         self.messages[(chat_id, message["message_id"])] = message
         return message
 
-    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._new_message(params, text=str(params.get("text", "")))
+    @staticmethod
+    def _bad_request(description: str) -> web.Response:
+        return web.json_response(
+            {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}, status=400
+        )
 
-    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _visible(self, params: dict[str, Any], key: str, limit: int) -> str | web.Response:
+        """The parsed text or caption, or Telegram's 400 for bad HTML or a text over the limit."""
+        raw = str(params.get(key) or "")
+        shown, error = parse_html(raw) if params.get("parse_mode") == "HTML" else (raw, "")
+        if error:
+            return self._bad_request(f"can't parse entities: {error}")
+        if utf16_len(shown) > limit:
+            return self._bad_request(
+                "message is too long" if key == "text" else "message caption is too long"
+            )
+        if key == "text" and not shown.strip():
+            return self._bad_request("message text is empty")
+        return shown
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        text = self._visible(params, "text", TEXT_LIMIT)
+        if isinstance(text, web.Response):
+            return text
+        return self._new_message(params, text=text)
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        caption = self._visible(params, "caption", CAPTION_LIMIT)
+        if isinstance(caption, web.Response):
+            return caption
         return self._new_message(
             params,
-            caption=str(params.get("caption", "")),
+            caption=caption,
             photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}],
         )
 
-    def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        caption = self._visible(params, "caption", CAPTION_LIMIT)
+        if isinstance(caption, web.Response):
+            return caption
         message = self._new_message(params, text="(copy)")
         return {"message_id": message["message_id"]}
 
@@ -485,7 +582,10 @@ class FakeBotApi:
                 {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"},
                 status=400,
             )
-        message = {**message, "text": str(params.get("text", "")), "edit_date": int(time.time())}
+        text = self._visible(params, "text", TEXT_LIMIT)
+        if isinstance(text, web.Response):
+            return text
+        message = {**message, "text": text, "edit_date": int(time.time())}
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         self.messages[key] = message
@@ -504,12 +604,15 @@ class FakeBotApi:
         self.messages[key] = message
         return message
 
-    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
         upload = params.get("document")
         name = upload.get("filename", "file") if isinstance(upload, dict) else "file"
+        caption = self._visible(params, "caption", CAPTION_LIMIT)
+        if isinstance(caption, web.Response):
+            return caption
         return self._new_message(
             params,
-            caption=str(params.get("caption", "")),
+            caption=caption,
             document={"file_id": "d1", "file_unique_id": "du1", "file_name": name},
         )
 

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from telegram import ForceReply, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.core.handoff import firm_forget_notice, forget_done, forget_question, my_cases, relay_to_firm
+from bot.core.handoff import (
+    Copy,
+    MessageRef,
+    Photo,
+    Text,
+    firm_forget_notice,
+    forget_done,
+    forget_question,
+    my_cases,
+    relay_to_firm,
+)
 from bot.tg.context import Context
-from bot.tg.handoff import LAST_ANSWER, Handoff, kick
+from bot.tg.handoff import Handoff
+from bot.tg.outbox import enqueue, kick
 from bot.tg.replies import send_reply
 
 log = logging.getLogger(__name__)
@@ -41,21 +51,15 @@ async def user_followup(update: Update, context: Context) -> None:
     if enquiry.status == "closed":
         await message.reply_text(f"咨询 #{enquiry.ref} 已结案。如有新的问题，请发送 /lawyer 重新咨询。")
         raise ApplicationHandlerStop
-    payload: dict[str, Any]
+    origin = MessageRef(message.chat.id, message.message_id)
+    payload: Text | Photo | Copy
     if message.text:
-        storage.enqueue(
-            "firm", "text", {"text": relay_to_firm(enquiry, message.text)}, handoff.now(), enquiry
-        )
+        payload = Text(relay_to_firm(enquiry, message.text), origin)
     elif message.photo:
-        payload = {"file_id": message.photo[-1].file_id, "caption": relay_to_firm(enquiry, message.caption)}
-        storage.enqueue("firm", "photo", payload, handoff.now(), enquiry)
+        payload = Photo(message.photo[-1].file_id, relay_to_firm(enquiry, message.caption), origin)
     else:
-        payload = {
-            "from_chat_id": message.chat.id,
-            "message_id": message.message_id,
-            "caption": relay_to_firm(enquiry, message.caption),
-        }
-        storage.enqueue("firm", "copy", payload, handoff.now(), enquiry)
+        payload = Copy(origin, relay_to_firm(enquiry, message.caption), origin)
+    enqueue(storage, "firm", payload, handoff.now(), enquiry)
     log.info("follow-up queued for enquiry #%s", enquiry.ref)
     kick(context)
     await message.reply_text(f"已转给律所（咨询 #{enquiry.ref}）。律师回复后会在这里通知您。")
@@ -109,7 +113,18 @@ async def forget_command(update: Update, context: Context) -> None:
 async def forget_button(update: Update, context: Context) -> None:
     """The /forget confirmation: delete, then say what was deleted."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message) or query.message.chat.type != "private":
+    if query is None:
+        return
+    if (
+        not isinstance(query.message, Message)
+        or query.message.chat.type != "private"
+        or query.data
+        not in (
+            "g:yes",
+            "g:no",
+        )
+    ):
+        await query.answer("按钮已失效")
         return
     await query.answer()
     if query.data != "g:yes":
@@ -121,9 +136,9 @@ async def forget_button(update: Update, context: Context) -> None:
     at_firm = [e.ref for e in storage.enquiries_of(user_id) if e.firm_message_id is not None]
     deleted = handoff.database().forget_user(user_id)
     if context.user_data is not None:
-        context.user_data.pop(LAST_ANSWER, None)
+        context.user_data.last_answer = ""
     if at_firm:
-        storage.enqueue("firm", "text", {"text": firm_forget_notice(at_firm)}, handoff.now())
+        enqueue(storage, "firm", Text(firm_forget_notice(at_firm)), handoff.now())
         kick(context)
     log.info("user data deleted on request: %s", {k: v for k, v in deleted.items() if v})
     reply = forget_done(deleted, at_firm)

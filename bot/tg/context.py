@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Literal
 
 from telegram.ext import CallbackContext, ExtBot
 
@@ -13,9 +13,10 @@ from bot.core.dialog import Dialog
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, build_matcher
 from bot.storage import Database
+from bot.tg.handoff import Handoff
 
-if TYPE_CHECKING:
-    from bot.tg.handoff import Handoff
+NO_MATCH = "-"  # UserData.last_answer when the bot found no answer
+ANSWERS_KEPT = 50  # per chat, for answering edits
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class BotData:
         self.storage: Database | None = None  # opened in post_init, closed in post_shutdown
         self.handoff: Handoff | None = None
         self.bot_username: str = ""
+        # How far start-up got (bot/tg/faults.py names the fault by it): connect, setup, updates.
+        self.startup_phase: Literal["connect", "setup", "updates"] = "connect"
         # Live reload (bot/tg/reload.py): one rebuild at a time; the files' state last loaded.
         self.reload_lock = asyncio.Lock()
         self.knowledge_stamp: tuple[tuple[str, int, int], ...] = ()
@@ -60,4 +63,34 @@ class BotData:
         return self.brain
 
 
-Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+class UserData:
+    """Per user, in memory only (a restart forgets it, which costs nothing that matters)."""
+
+    def __init__(self) -> None:
+        # The entry id of the last answer the user saw (NO_MATCH: none found), so the firm
+        # learns which answer did not settle the matter.
+        self.last_answer: str = ""
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A question the bot answered: where the answer is and what it was (to handle an edit)."""
+
+    answer_message_id: int
+    parts: int
+    key: tuple[object, ...]
+
+
+class ChatData:
+    """Per chat, in memory only."""
+
+    def __init__(self) -> None:
+        self.answers: dict[int, Answered] = {}  # question message id -> its answer
+
+    def remember(self, question_message_id: int, answered: Answered) -> None:
+        self.answers[question_message_id] = answered
+        while len(self.answers) > ANSWERS_KEPT:
+            del self.answers[next(iter(self.answers))]
+
+
+Context = CallbackContext[ExtBot[None], UserData, ChatData, BotData]

@@ -1,31 +1,72 @@
-"""The firm's intake chat: take/close buttons and lawyers' replies relayed to the borrower.
+"""The firm's intake chat: take/close buttons and replies to the bot's messages.
 
-Only members of the firm chat (or ADMIN_IDS) can act; everyone else is ignored. Nothing here
-reads `forward_from`: a reply is matched to its enquiry through the stored message links.
+Only members of the firm chat (or ADMIN_IDS) can act; everyone else is ignored. A reply to
+one of the bot's messages is matched to its enquiry through the stored message links (never
+`forward_from`) and relayed to the borrower; a reply to anything else the bot posted there is
+answered "这条消息不属于任何咨询" — never with an FAQ answer. A card whose delivery was never
+recorded (the send was interrupted) still carries its take/close buttons: the enquiry id in
+them is trusted for a message the bot itself sent no earlier than the enquiry was created
+(ids of deleted enquiries are reused by SQLite), and the card is adopted.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.core.handoff import firm_card, relay_to_user, status_notice
+from bot.core.handoff import (
+    Copy,
+    Enquiry,
+    MessageRef,
+    Text,
+    firm_card,
+    not_routed,
+    relay_to_user,
+    status_notice,
+)
 from bot.storage.base import EnquiryStatus
 from bot.tg.context import Context
-from bot.tg.handoff import Handoff, kick
+from bot.tg.handoff import Handoff
+from bot.tg.outbox import enqueue, kick
 from bot.tg.replies import keyboard
 
 log = logging.getLogger(__name__)
 
 _ACTION = re.compile(r"^e:([tx]):(\d{1,12})$")
+CLOCK_SKEW = 2.0  # seconds between our clock and Telegram's that a card's date may be off
 
 
 def _handoff(context: Context) -> Handoff:
     return context.bot_data.require_handoff()
+
+
+def _card_id(message: Message) -> int | None:
+    """The enquiry id in the take/close buttons of one of our cards, if it has them."""
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            m = _ACTION.match(button.callback_data) if isinstance(button.callback_data, str) else None
+            if m:
+                return int(m.group(2))
+    return None
+
+
+def card_enquiry(handoff: Handoff, message: Message, claimed: int | None) -> Enquiry | None:
+    """The enquiry a bot message in the firm chat belongs to: linked, or an unrecorded card adopted."""
+    storage = handoff.db()
+    linked = storage.linked_enquiry(message.chat.id, message.message_id, "firm")
+    if linked is not None:
+        return linked if claimed is None or linked.id == claimed else None
+    if claimed is None:
+        return None
+    enquiry = storage.enquiry(claimed)
+    if enquiry is None or message.date.timestamp() < enquiry.created_at - CLOCK_SKEW:
+        return None  # deleted, or a card of an earlier enquiry that had the same id
+    log.info("card of enquiry #%s found unrecorded in the firm chat: adopted", enquiry.ref)
+    return storage.adopt_card(enquiry.id, message.chat.id, message.message_id, handoff.now())
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -36,8 +77,7 @@ async def on_button(update: Update, context: Context) -> None:
     handoff = _handoff(context)
     m = _ACTION.match(query.data or "")
     message = query.message
-    in_firm_chat = isinstance(message, Message) and message.chat.id == handoff.settings.firm_chat_id
-    if m is None or not in_firm_chat:
+    if m is None or not isinstance(message, Message) or message.chat.id != handoff.settings.firm_chat_id:
         await query.answer("按钮已失效")
         return
     if not await handoff.is_firm_member(context.bot, query.from_user.id):
@@ -45,7 +85,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer("仅限律所成员操作", show_alert=True)
         return
     storage = handoff.db()
-    enquiry = storage.enquiry(int(m.group(2)))
+    enquiry = card_enquiry(handoff, message, int(m.group(2)))
     if enquiry is None:
         await query.answer("该咨询已删除（用户已删除数据或已过保存期限）", show_alert=True)
         return
@@ -58,53 +98,68 @@ async def on_button(update: Update, context: Context) -> None:
         return
     updated = storage.set_status(enquiry.id, status, query.from_user.full_name, handoff.now())
     assert updated is not None
-    storage.enqueue("user", "text", {"text": status_notice(updated)}, handoff.now(), updated)
+    enqueue(storage, "user", Text(status_notice(updated)), handoff.now(), updated)
     kick(context)
     log.info("enquiry #%s %s", updated.ref, status)
     await query.answer("已接手" if status == "taken" else "已结案")
-    if updated.firm_message_id is not None and updated.firm_chat_id is not None:
-        card = firm_card(updated)
-        await context.bot.edit_message_text(
-            card.text, updated.firm_chat_id, updated.firm_message_id, reply_markup=keyboard(card)
-        )
+    card = firm_card(updated)
+    await message.edit_text(card.text, reply_markup=keyboard(card))
 
 
-async def lawyer_reply(update: Update, context: Context) -> None:
-    """A reply, in the firm chat, to a message of an enquiry: relay it to the borrower."""
+async def firm_reply(update: Update, context: Context) -> None:
+    """A message in the firm chat that replies to one of the bot's: relay it, or say why not.
+
+    Lawyers replying to each other are left alone; an edit is never relayed (send a new reply).
+    """
     message = update.effective_message
-    if message is None or message.reply_to_message is None or message.from_user is None:
+    replied = message.reply_to_message if message else None
+    if (
+        message is None
+        or replied is None
+        or replied.from_user is None
+        or replied.from_user.id != context.bot.id
+    ):
         return
+    if replied.forum_topic_created is not None:  # in a forum topic, every message "replies" to its start
+        return
+    if update.edited_message is not None:
+        raise ApplicationHandlerStop
+    sender = message.from_user
     handoff = _handoff(context)
-    storage = handoff.db()
-    enquiry = storage.linked_enquiry(message.chat.id, message.reply_to_message.message_id, "firm")
-    if enquiry is None:
-        return  # an ordinary conversation in the firm chat
-    if message.from_user.is_bot or not await handoff.is_firm_member(context.bot, message.from_user.id):
+    if sender is None or sender.is_bot or not await handoff.is_firm_member(context.bot, sender.id):
         log.warning(
-            "reply on enquiry #%s from a non-member (user %s); ignored", enquiry.ref, message.from_user.id
+            "reply to the bot in the firm chat from a non-member (user %s); ignored", sender and sender.id
         )
+        raise ApplicationHandlerStop
+    storage = handoff.db()
+    enquiry = card_enquiry(handoff, replied, _card_id(replied))
+    if enquiry is None:
+        if storage.is_notice(replied.chat.id, replied.message_id):
+            text = not_routed("notice")
+        else:
+            text = not_routed("deleted" if _card_id(replied) is not None else "unknown")
+        await _answer(handoff, message, text)
         raise ApplicationHandlerStop
     if enquiry.status == "closed":
-        await message.reply_text(
-            f"咨询 #{enquiry.ref} 已结案，没有转达。如需继续，请让用户重新提交 /lawyer。"
+        await _answer(
+            handoff, message, f"咨询 #{enquiry.ref} 已结案，没有转达。如需继续，请让用户重新提交 /lawyer。"
         )
         raise ApplicationHandlerStop
-    payload: dict[str, Any]
-    ack = [message.chat.id, message.message_id]
+    origin = MessageRef(message.chat.id, message.message_id)
     if message.text:
-        payload = {"text": relay_to_user(enquiry, message.text), "ack": ack, "followup_button": True}
-        storage.enqueue("user", "text", payload, handoff.now(), enquiry)
+        payload: Text | Copy = Text(relay_to_user(enquiry, message.text), origin, ack=True, reply_button=True)
     else:
-        payload = {
-            "from_chat_id": message.chat.id,
-            "message_id": message.message_id,
-            "caption": relay_to_user(enquiry, message.caption),
-            "ack": ack,
-            "followup_button": True,
-        }
-        storage.enqueue("user", "copy", payload, handoff.now(), enquiry)
+        source = MessageRef(message.chat.id, message.message_id)
+        payload = Copy(source, relay_to_user(enquiry, message.caption), origin, ack=True, reply_button=True)
+    enqueue(storage, "user", payload, handoff.now(), enquiry)
     if enquiry.status in ("open", "taken"):
-        storage.set_status(enquiry.id, "answered", message.from_user.full_name, handoff.now())
+        storage.set_status(enquiry.id, "answered", sender.full_name, handoff.now())
     log.info("lawyer reply queued for enquiry #%s", enquiry.ref)
     kick(context)
     raise ApplicationHandlerStop
+
+
+async def _answer(handoff: Handoff, message: Message, text: str) -> None:
+    """Reply in the firm chat, and remember the reply as a notice (a reply to it is not relayed)."""
+    sent = await message.reply_text(text)
+    handoff.db().record_notice(sent.chat.id, sent.message_id, handoff.now())

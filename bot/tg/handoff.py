@@ -1,9 +1,9 @@
-"""The hand-off to the law firm: its service object, lifecycle and handler registration.
+"""The hand-off's service object: settings, storage, timings, who counts as the firm, admin alerts.
 
-Pieces: `intake` (the borrower's form), `outbox` (durable delivery with retries), `firm`
-(the firm's chat: take/close, lawyers' replies relayed back) and `cases` (follow-ups,
-/mycases, /forget, /resend). They share one `Handoff` in `bot_data.handoff` and the storage in
-`bot_data.storage`.
+Pieces, each a module of handlers or jobs that `bot/tg/app.py` registers: `intake` (the
+borrower's form), `outbox` and `sending` (durable delivery), `firm` (the firm's chat: take/close,
+replies relayed back) and `cases` (follow-ups, /mycases, /forget, /resend). They share one
+`Handoff` in `bot_data.handoff`; this module imports none of them.
 """
 
 from __future__ import annotations
@@ -12,25 +12,17 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
 from bot.config import Settings
-from bot.core.dialog import Reply
+from bot.core.delivery import Policy
 from bot.core.privacy import mask_pii
 from bot.storage import Database, EnquiryStore, open_for_bot
 
-if TYPE_CHECKING:
-    from telegram.ext import Application
-
-    from bot.tg.context import BotData, Context
-
 log = logging.getLogger(__name__)
-
-LAST_ANSWER = "last_answer"  # user_data key: the title of the last answer the user saw
 
 
 @dataclass
@@ -44,6 +36,10 @@ class HandoffConfig:
     backoff_cap: float = 300.0
     unreachable_retry: float = 120.0  # firm chat unreachable: try again this often
     member_cache: float = 300.0  # seconds a confirmed firm-chat membership is trusted
+    max_parts: int = 3  # a longer message is sent as a text file
+
+    def policy(self) -> Policy:
+        return Policy(self.backoff_base, self.backoff_cap, self.unreachable_retry, self.max_parts)
 
 
 @dataclass
@@ -61,6 +57,23 @@ class Handoff:
         if self._lock is None:
             self._lock = asyncio.Lock()
         return self._lock
+
+    def open(self) -> Database:
+        """Open the database, migrating a SQLite file (StorageUnavailable / SchemaOutdated say why not)."""
+        self.storage = open_for_bot(self.settings.database)  # on the event loop's thread, like every call
+        log.info(
+            "database %s at schema version %d",
+            self.settings.database_description,
+            self.storage.schema_version(),
+        )
+        if self.settings.firm_chat_id is None:
+            log.warning("FIRM_CHAT_ID is not set: enquiries are stored and queued until it is")
+        return self.storage
+
+    def close(self) -> None:
+        if self.storage is not None:
+            self.storage.close()
+            self.storage = None
 
     def db(self) -> EnquiryStore:
         return self.database().enquiries
@@ -101,85 +114,3 @@ class Handoff:
                 await bot.send_message(admin, text)
             except TelegramError:
                 log.warning("could not alert admin %s", admin, exc_info=True)
-
-
-def remember_answer(context: Context, reply: Reply) -> None:
-    """Note what the user saw last, so the firm knows which answer did not settle it."""
-    if context.user_data is None:
-        return
-    if reply.kind == "answer" and reply.text:
-        context.user_data[LAST_ANSWER] = reply.text.split("\n", 1)[0].replace("<b>", "").replace("</b>", "")
-    elif reply.kind == "none":
-        context.user_data[LAST_ANSWER] = "（机器人没有找到匹配的回答）"
-
-
-def kick(context: Context) -> None:
-    """Run the outbox now rather than at its next tick."""
-    from bot.tg.outbox import outbox_job
-
-    if context.job_queue is not None:
-        context.job_queue.run_once(outbox_job, 0, name="outbox-now")
-
-
-async def start(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
-    """post_init: open the database (migrating a SQLite file), recover interrupted sends, start the jobs."""
-    from bot.tg.outbox import housekeeping_job, outbox_job, recover
-
-    handoff = app.bot_data.require_handoff()
-    storage = open_for_bot(handoff.settings.database)  # short; same thread as every later call
-    handoff.storage = storage
-    app.bot_data.storage = storage
-    log.info("database %s at schema version %d", handoff.settings.database_description, storage.schema_version())
-    if handoff.settings.firm_chat_id is None:
-        log.warning("FIRM_CHAT_ID is not set: enquiries are stored and queued until it is")
-    await recover(app.bot, handoff)
-    jq = app.job_queue
-    if jq is None:
-        raise RuntimeError("the hand-off needs the job queue (python-telegram-bot[job-queue])")
-    jq.run_repeating(outbox_job, handoff.config.outbox_interval, first=0, name="outbox")
-    jq.run_repeating(housekeeping_job, handoff.config.housekeeping_interval, first=1, name="housekeeping")
-
-
-async def stop(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
-    """post_shutdown: close the database (the jobs have stopped by now)."""
-    handoff = app.bot_data.require_handoff()
-    if handoff.storage is not None:
-        handoff.storage.close()
-        handoff.storage = None
-        app.bot_data.storage = None
-
-
-def register_handlers(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
-    """/lawyer, /mycases, /forget, /cancel, /resend, their buttons and the two relays.
-
-    Groups: -2 relays (a reply to a linked message), -1 the intake form's typed input; both
-    stop further handling only when they consumed the message. The rest is in group 0 and
-    must come before the generic button handler.
-    """
-    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
-
-    from bot.tg import cases, firm, intake
-
-    settings: Settings = app.bot_data.settings
-    private = filters.ChatType.PRIVATE
-    if settings.firm_chat_id is not None:
-        app.add_handler(
-            MessageHandler(
-                filters.Chat(settings.firm_chat_id) & filters.REPLY & ~filters.COMMAND, firm.lawyer_reply
-            ),
-            group=-2,
-        )
-    app.add_handler(MessageHandler(private & filters.REPLY & ~filters.COMMAND, cases.user_followup), group=-2)
-    app.add_handler(
-        MessageHandler(private & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, intake.on_input), group=-1
-    )
-    app.add_handler(CommandHandler("lawyer", intake.lawyer_command))
-    app.add_handler(CommandHandler("cancel", intake.cancel_command))
-    app.add_handler(CommandHandler("mycases", cases.mycases_command))
-    app.add_handler(CommandHandler("forget", cases.forget_command))
-    app.add_handler(CommandHandler("resend", cases.resend_command))
-    app.add_handler(CallbackQueryHandler(intake.lawyer_button, pattern=r"^l$"))
-    app.add_handler(CallbackQueryHandler(intake.on_button, pattern=r"^i:"))
-    app.add_handler(CallbackQueryHandler(firm.on_button, pattern=r"^e:"))
-    app.add_handler(CallbackQueryHandler(cases.followup_button, pattern=r"^f:"))
-    app.add_handler(CallbackQueryHandler(cases.forget_button, pattern=r"^g:"))

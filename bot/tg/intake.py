@@ -16,9 +16,9 @@ from bot.core.dialog import Reply
 from bot.core.handoff import new_ref, receipt
 from bot.core.intake import Intake, IntakeData, Step
 from bot.storage import Draft, DuplicateRef, NewEnquiry, StorageUnavailable
-from bot.tg import handlers
-from bot.tg.context import Context
-from bot.tg.handoff import LAST_ANSWER, Handoff, kick
+from bot.tg.context import NO_MATCH, Context
+from bot.tg.handoff import Handoff
+from bot.tg.outbox import kick
 from bot.tg.replies import edit_or_send, send_reply
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,15 @@ def _intake(context: Context) -> Intake:
 
 def _handoff(context: Context) -> Handoff:
     return context.bot_data.require_handoff()
+
+
+def _last_answer(context: Context) -> str:
+    """The title of the last answer the user saw (remembered by entry id), for the firm's card."""
+    seen = context.user_data.last_answer if context.user_data is not None else ""
+    if seen == NO_MATCH:
+        return "（机器人没有找到匹配的回答）"
+    entry = context.bot_data.require_brain().kb.entry(seen) if seen else None
+    return entry.title if entry is not None else ""
 
 
 def _live_draft(handoff: Handoff, user_id: int) -> tuple[Draft | None, bool]:
@@ -61,9 +70,9 @@ def _rate_limited(handoff: Handoff, user_id: int) -> Reply | None:
     )
 
 
-async def _begin(message: Message, user: User, context: Context, last_answer: str) -> None:
+async def _begin(message: Message, user: User, context: Context) -> None:
     handoff = _handoff(context)
-    step = _intake(context).begin(last_answer)
+    step = _intake(context).begin(_last_answer(context))
     try:
         limited = _rate_limited(handoff, user.id)
         if limited is None:
@@ -95,18 +104,13 @@ async def lawyer_command(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         await _group_pointer(message, context)
         return
-    last = (context.user_data or {}).get(LAST_ANSWER, "")
-    await _begin(message, user, context, str(last))
+    await _begin(message, user, context)
 
 
 async def lawyer_button(update: Update, context: Context) -> None:
     """The "联系律师" button under answers and the no-match reply."""
     query = update.callback_query
     if query is None:
-        return
-    if query.data != "l":
-        # PTB lets a callback without data through every pattern; the generic handler refuses it.
-        await handlers.on_button(update, context)
         return
     await query.answer()
     message = query.message
@@ -115,14 +119,7 @@ async def lawyer_button(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         await _group_pointer(message, context)
         return
-    # The button sits under the answer the user just read: its first line is the title.
-    shown = (message.text or "").split("\n", 1)[0] if message.text else ""
-    last = (
-        shown
-        if message.text and "法律依据" in message.text
-        else (context.user_data or {}).get(LAST_ANSWER, "")
-    )
-    await _begin(message, query.from_user, context, str(last or ""))
+    await _begin(message, query.from_user, context)
 
 
 async def cancel_command(update: Update, context: Context) -> None:

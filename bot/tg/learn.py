@@ -15,14 +15,14 @@ import time
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackContext
+from telegram.ext import CallbackContext
 
 from bot.core.dialog import Button, Reply, after_feedback, parse_action
 from bot.core.gaps import GapsReport, find_gaps, to_csv
 from bot.core.privacy import mask_pii
 from bot.core.stats import render_stats
 from bot.storage import StorageUnavailable
-from bot.tg.context import BotData, Context
+from bot.tg.context import Context
 from bot.tg.replies import keyboard, send_reply
 
 log = logging.getLogger(__name__)
@@ -34,17 +34,6 @@ GAPS_LISTED = 10
 PRIVATE_ONLY = "为保护隐私，请私聊我使用这个命令。"
 THANKS_UP = "谢谢反馈！"
 THANKS_DOWN = "谢谢反馈，我们会改进这条回答。需要的话可以问律师。"
-
-
-async def start(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
-    """post_init, after the hand-off opened the database: the salt, and the retention job."""
-    storage = app.bot_data.storage
-    if storage is None:
-        return
-    storage.learning.set_log_salt(app.bot_data.settings.log_salt)
-    if app.job_queue is not None:
-        interval = app.bot_data.require_handoff().config.housekeeping_interval
-        app.job_queue.run_repeating(purge_job, interval, first=1, name=PURGE_JOB)
 
 
 async def purge_job(context: CallbackContext[Any, Any, Any, Any]) -> None:

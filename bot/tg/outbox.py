@@ -1,21 +1,17 @@
 """Durable delivery: every message about an enquiry goes through the `outbox` table.
 
-Protocol for one row: claim it (pending → sending), send, then in one transaction store the
-sent message's id, link it to the enquiry and mark the row sent. Failures put the row back to
-pending with a later `next_attempt_at`, so retries survive a restart:
-
-* 429: wait what Telegram asks (`RetryAfter`), after AIORateLimiter's own retries gave up;
-* 5xx and network errors: exponential backoff with jitter;
-* firm chat unreachable (bot removed, wrong id, group upgraded): keep the row queued, retry
-  every few minutes and alert the admins once per outage;
-* the borrower blocked the bot: give up on that row and tell the firm.
+Protocol for one row: claim it (pending → sending), send it (bot/tg/sending.py), then in one
+transaction store the sent message's id, link it to the enquiry and mark the row sent. On a
+failure `bot.core.delivery.after_failure` decides: retry later (the time is stored, so it
+survives a restart), wait for the firm's chat (admins alerted once per outage), or give up —
+and then whoever wrote the words is told, so nothing is lost silently.
 
 Exactly once, and the trade-off: a row found in 'sending' at start-up was interrupted between
 claim and record, so nobody knows whether Telegram got it. It becomes 'uncertain' and the
-admins are asked to check and `/resend <ref>` if it is missing: we never send twice on our
-own, and nothing vanishes silently. The one duplicate we accept: a send that timed out
-*after* Telegram accepted it is retried (it looked like a network error); the retried card
-says it may be a duplicate.
+admins are asked to check and `/resend <ref>` if it is missing (a lawyer replying to such a
+card is routed all the same: bot/tg/firm.py adopts it). We never send twice on our own, and
+nothing vanishes silently. The one duplicate we accept: a send that timed out *after*
+Telegram accepted it is retried (it looked like a network error); the retried card says so.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -41,29 +37,34 @@ from telegram.error import (
 from telegram.ext import CallbackContext
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core.handoff import firm_card
+from bot.core.delivery import Failure, GiveUp, Retry, WaitForChat, after_failure, waits_for_card
+from bot.core.handoff import Enquiry, Payload, Text, payload_from_dict, payload_to_dict, undelivered
+from bot.core.intake import Intake
 from bot.core.privacy import mask_pii
-from bot.storage import Enquiry, OutboxRow
+from bot.storage import EnquiryStore, OutboxRow
+from bot.storage.base import Target
+from bot.tg.context import Context
 from bot.tg.handoff import Handoff
-from bot.tg.replies import keyboard
+from bot.tg.sending import send_payload
 
 log = logging.getLogger(__name__)
 
-TIMED_OUT = "timed out"
+OUTBOX_JOB = "outbox"
 OWNER = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each claim, for the admins
 
 
-def retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # the int/timedelta migration warning is not ours to fix
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: int | timedelta = exc.retry_after
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return seconds
+def enqueue(
+    storage: EnquiryStore, target: Target, payload: Payload, now: float, enquiry: Enquiry | None = None
+) -> int:
+    """Queue a typed payload (stored as JSON)."""
+    kind, data = payload_to_dict(payload)
+    return storage.enqueue(target, kind, data, now, enquiry)
 
 
-def backoff(handoff: Handoff, attempts: int) -> float:
-    base = min(handoff.config.backoff_cap, handoff.config.backoff_base * 2.0 ** max(attempts - 1, 0))
-    return base * random.uniform(0.75, 1.25)
+def kick(context: Context) -> None:
+    """Run the outbox now rather than at its next tick."""
+    if context.job_queue is not None:
+        context.job_queue.run_once(outbox_job, 0, name="outbox-now")
 
 
 async def outbox_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -83,8 +84,6 @@ async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None
     handoff: Handoff = context.bot_data.require_handoff()
     if handoff.storage is None:
         return
-    from bot.core.intake import Intake
-
     storage = handoff.db()
     now = handoff.now()
     for draft in storage.expired_drafts(now - handoff.config.intake_timeout):
@@ -104,11 +103,16 @@ async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None
 
 
 async def recover(bot: Bot, handoff: Handoff) -> None:
-    """At start-up: rows interrupted mid-send become 'uncertain'; the admins decide."""
-    rows = handoff.db().recover_interrupted()
+    """At start-up: whatever was waiting is due now; rows interrupted mid-send become 'uncertain'."""
+    storage = handoff.db()
+    # A wait stored before the restart was for a state that may be fixed now (FIRM_CHAT_ID set,
+    # the bot added back to the group): try at once.
+    due = storage.retry_now(handoff.now())
+    if due:
+        log.info("%d queued messages are due now", due)
     refs = []
-    for row in rows:
-        enquiry = handoff.db().enquiry(row.enquiry_id) if row.enquiry_id else None
+    for row in storage.recover_interrupted():
+        enquiry = storage.enquiry(row.enquiry_id) if row.enquiry_id else None
         refs.append(f"#{enquiry.ref}（{row.kind}）" if enquiry else f"消息 {row.id}")
     if refs:
         await handoff.alert_admins(
@@ -122,6 +126,12 @@ async def recover(bot: Bot, handoff: Handoff) -> None:
 async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
     storage = handoff.db()
     enquiry = storage.enquiry(row.enquiry_id) if row.enquiry_id is not None else None
+    try:
+        payload = payload_from_dict(row.kind, row.payload)
+    except ValueError as exc:
+        storage.mark_failed(row.id, "dead", str(exc))
+        await handoff.alert_admins(bot, f"❌ 消息 {row.id} 无法发送：记录已损坏（{exc}）")
+        return
     if row.target == "firm":
         chat_id = handoff.settings.firm_chat_id
         if chat_id is None:
@@ -129,150 +139,140 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
                 row.id, handoff.now() + handoff.config.unreachable_retry, "FIRM_CHAT_ID not set"
             )
             return
-        if row.kind != "card" and enquiry is not None and enquiry.firm_message_id is None:
-            return  # follow-ups wait for their enquiry's card
+        card_delivered = enquiry is not None and enquiry.firm_message_id is not None
+        if enquiry is not None and waits_for_card(row.target, row.kind == "card", card_delivered):
+            return
+    elif enquiry is not None:
+        chat_id = enquiry.chat_id
     else:
-        chat_id = enquiry.chat_id if enquiry is not None else int(row.payload["chat_id"])
+        storage.mark_failed(row.id, "dead", "no recipient")
+        return
     claimed = storage.claim(row.id, handoff.now(), OWNER)
     if claimed is None:  # another run or instance has it, or it is no longer due
         return
     row = claimed
     try:
-        message_id = await _send(bot, handoff, row, enquiry, chat_id)
-    except RetryAfter as exc:
-        wait = retry_seconds(exc)
-        log.warning("outbox row %d: flood control, retrying in %.0fs", row.id, wait)
-        storage.mark_retry(row.id, handoff.now() + wait + random.uniform(0.1, 1.0), f"429 retry after {wait}")
-    except (Forbidden, ChatMigrated) as exc:
-        await _unreachable(bot, handoff, row, enquiry, exc)
-    except BadRequest as exc:
-        if "chat not found" in exc.message.lower():
-            await _unreachable(bot, handoff, row, enquiry, exc)
-        else:  # our message is malformed: retrying cannot help
-            storage.mark_failed(row.id, "dead", f"bad request: {exc.message}")
-            await handoff.alert_admins(bot, f"❌ 消息无法发送（{_what(row, enquiry)}）：{exc.message}")
-    except NetworkError as exc:  # 5xx, connection errors, timeouts
-        delay = backoff(handoff, row.attempts + 1)
-        error = TIMED_OUT if isinstance(exc, TimedOut) else f"network: {exc.message}"
-        log.warning(
-            "outbox row %d: %s, retry %d in %.1fs", row.id, mask_pii(exc.message), row.attempts + 1, delay
-        )
-        storage.mark_retry(row.id, handoff.now() + delay, error)
+        ids = await send_payload(bot, handoff, row, payload, enquiry, chat_id)
+    except TelegramError as exc:
+        await _failed(bot, handoff, row, payload, enquiry, exc)
     except Exception:
-        storage.mark_retry(row.id, handoff.now() + backoff(handoff, row.attempts + 1), "unexpected error")
+        delay = handoff.config.policy().backoff(row.attempts + 1, random.uniform(0.75, 1.25))
+        storage.mark_retry(row.id, handoff.now() + delay, "unexpected error")
         raise
     else:
-        storage.mark_sent(row.id, chat_id, message_id, handoff.now())
-        log.info("outbox row %d delivered (%s %s)", row.id, row.target, row.kind)
+        now = handoff.now()
+        storage.mark_sent(row.id, chat_id, ids[0], now)
+        for extra in ids[1:]:  # the other parts of a long message: a reply to any of them counts
+            if enquiry is not None:
+                storage.link(chat_id, extra, enquiry, row.target)
+            elif row.target == "firm":
+                storage.record_notice(chat_id, extra, now)
+        parts = f", {len(ids)} parts" if len(ids) > 1 else ""
+        log.info("outbox row %d delivered (%s %s%s)", row.id, row.target, row.kind, parts)
         if row.target == "firm" and handoff.firm_down_alerted:
             handoff.firm_down_alerted = False
+            storage.retry_now(now, "firm")
             await handoff.alert_admins(bot, "✅ 律所群已恢复接收，排队的咨询正在送达。")
-        await _acknowledge(bot, row)
+        await _acknowledge(bot, payload)
 
 
-def _what(row: OutboxRow, enquiry: Enquiry | None) -> str:
-    return f"咨询 #{enquiry.ref} 的 {row.kind}" if enquiry else f"消息 {row.id}"
+def classify(exc: TelegramError) -> Failure:
+    """Telegram's exception as the core's `Failure`."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # the int/timedelta migration warning is not ours to fix
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            value: int | timedelta = exc.retry_after
+        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+        return Failure("flood", exc.message, seconds)
+    if isinstance(exc, ChatMigrated):
+        return Failure("unreachable", f"{exc.message} (new chat id {exc.new_chat_id})")
+    if isinstance(exc, Forbidden):
+        return Failure("unreachable", exc.message)
+    if isinstance(exc, BadRequest):
+        lowered = exc.message.lower()
+        if "chat not found" in lowered:
+            return Failure("unreachable", exc.message)
+        if "too long" in lowered:
+            return Failure("too_long", exc.message)
+        return Failure("rejected", exc.message)
+    if isinstance(exc, TimedOut):
+        return Failure("timed_out", exc.message)
+    if isinstance(exc, NetworkError):  # 5xx and connection errors
+        return Failure("network", exc.message)
+    return Failure("unexpected", exc.message)
 
 
-async def _unreachable(
-    bot: Bot, handoff: Handoff, row: OutboxRow, enquiry: Enquiry | None, exc: TelegramError
+async def _failed(
+    bot: Bot, handoff: Handoff, row: OutboxRow, payload: Payload, enquiry: Enquiry | None, exc: TelegramError
 ) -> None:
     storage = handoff.db()
-    if row.target == "user":
-        # The borrower blocked the bot or deleted their account: nothing to retry.
-        storage.mark_failed(row.id, "dead", f"user unreachable: {exc.message}")
-        if enquiry is not None:
-            text = f"⚠️ 无法把消息转给咨询 #{enquiry.ref} 的用户（对方可能已停用或屏蔽机器人）。"
-            storage.enqueue("firm", "text", {"text": text}, handoff.now(), enquiry)
+    failure = classify(exc)
+    outcome = after_failure(
+        row.target,
+        failure,
+        row.attempts,
+        row.last_error,
+        handoff.config.policy(),
+        handoff.now(),
+        random.uniform(0.75, 1.25),
+    )
+    if isinstance(outcome, Retry):
+        log.warning("outbox row %d: %s, retry %d", row.id, mask_pii(outcome.error), row.attempts)
+        storage.mark_retry(row.id, outcome.at, outcome.error)
         return
-    storage.mark_retry(
-        row.id, handoff.now() + handoff.config.unreachable_retry, f"firm unreachable: {exc.message}"
-    )
-    handoff.firm_is_forum = None
-    if not handoff.firm_down_alerted:
-        handoff.firm_down_alerted = True
-        hint = (
-            f"（群已升级，新 ID 为 {exc.new_chat_id}，请更新 FIRM_CHAT_ID）"
-            if isinstance(exc, ChatMigrated)
-            else ""
-        )
-        await handoff.alert_admins(
-            bot,
-            f"⚠️ 无法把咨询发到律所群 {handoff.settings.firm_chat_id}：{exc.message}{hint}。"
-            "请检查机器人是否仍在群里、FIRM_CHAT_ID 是否正确。咨询已保存并排队，恢复后会自动送达。",
-        )
+    if isinstance(outcome, WaitForChat):
+        storage.mark_retry(row.id, outcome.at, outcome.error)
+        handoff.firm_is_forum = None
+        if not handoff.firm_down_alerted:
+            handoff.firm_down_alerted = True
+            hint = (
+                f"（群已升级，新 ID 为 {exc.new_chat_id}，请更新 FIRM_CHAT_ID）"
+                if isinstance(exc, ChatMigrated)
+                else ""
+            )
+            await handoff.alert_admins(
+                bot,
+                f"⚠️ 无法把咨询发到律所群 {handoff.settings.firm_chat_id}：{exc.message}{hint}。"
+                "请检查机器人是否仍在群里、FIRM_CHAT_ID 是否正确。咨询已保存并排队，恢复后会自动送达。",
+            )
+        return
+    await _gave_up(bot, handoff, row, payload, enquiry, outcome, failure)
 
 
-async def _thread_for(bot: Bot, handoff: Handoff, enquiry: Enquiry, chat_id: int) -> int | None:
-    """In a forum supergroup, one topic per enquiry (created once, stored before the card is sent)."""
-    if enquiry.firm_thread_id is not None and enquiry.firm_chat_id == chat_id:
-        return enquiry.firm_thread_id
-    if handoff.firm_is_forum is None:
-        handoff.firm_is_forum = bool((await bot.get_chat(chat_id)).is_forum)
-    if not handoff.firm_is_forum:
-        return None
-    topic = await bot.create_forum_topic(chat_id, f"#{enquiry.ref} {enquiry.lender or '咨询'}"[:128])
-    handoff.db().set_thread(enquiry.id, chat_id, topic.message_thread_id)
-    return topic.message_thread_id
+async def _gave_up(
+    bot: Bot,
+    handoff: Handoff,
+    row: OutboxRow,
+    payload: Payload,
+    enquiry: Enquiry | None,
+    outcome: GiveUp,
+    failure: Failure,
+) -> None:
+    """Record the row dead and tell whoever needs to know: the author of the words, the admins."""
+    storage = handoff.db()
+    storage.mark_failed(row.id, "dead", outcome.error)
+    log.warning("outbox row %d given up: %s", row.id, mask_pii(outcome.error))
+    origin = getattr(payload, "origin", None)
+    if enquiry is not None and row.target == "user":
+        # The borrower cannot get it: the firm hears of it (as a reply to the lawyer's message).
+        text = undelivered(enquiry, to_firm=False, reason=outcome.reason_zh)
+        reply_to = origin.message_id if origin is not None else None
+        enqueue(storage, "firm", Text(text, reply_to=reply_to), handoff.now(), enquiry)
+    elif enquiry is not None and origin is not None:
+        # A borrower's follow-up the firm cannot get: they were told "已转给律所", so correct that.
+        text = undelivered(enquiry, to_firm=True, reason=outcome.reason_zh)
+        enqueue(storage, "user", Text(text, reply_to=origin.message_id), handoff.now(), enquiry)
+    if failure.kind != "unreachable":  # a borrower blocking the bot is not the admins' business
+        what = f"咨询 #{enquiry.ref} 的 {row.kind}" if enquiry else f"消息 {row.id}"
+        await handoff.alert_admins(bot, f"❌ 消息无法发送（{what}）：{failure.detail}")
 
 
-async def _send(bot: Bot, handoff: Handoff, row: OutboxRow, enquiry: Enquiry | None, chat_id: int) -> int:
-    payload = row.payload
-    thread: int | None = None
-    reply: ReplyParameters | None = None
-    markup = None
-    if row.target == "firm" and enquiry is not None:
-        if row.kind == "card":
-            thread = await _thread_for(bot, handoff, enquiry, chat_id)
-        else:
-            thread = enquiry.firm_thread_id
-            assert enquiry.firm_message_id is not None
-            reply = ReplyParameters(enquiry.firm_message_id, allow_sending_without_reply=True)
-    if row.target == "user" and enquiry is not None and payload.get("followup_button"):
-        from bot.core.dialog import Button, Reply
-
-        markup = keyboard(Reply("", "info", ((Button("✍️ 回复律师", f"f:{enquiry.id}"),),)))
-    if row.kind == "card":
-        assert enquiry is not None
-        card = firm_card(enquiry, possible_duplicate=row.last_error == TIMED_OUT)
-        sent = await bot.send_message(
-            chat_id, card.text, reply_markup=keyboard(card), message_thread_id=thread
-        )
-        return sent.message_id
-    if row.kind == "photo":
-        caption = payload.get("caption") or (f"📎 #{enquiry.ref} 的附件" if enquiry else None)
-        sent = await bot.send_photo(
-            chat_id,
-            payload["file_id"],
-            caption=caption,
-            message_thread_id=thread,
-            reply_parameters=reply,
-            reply_markup=markup,
-        )
-        return sent.message_id
-    if row.kind == "copy":
-        copied = await bot.copy_message(
-            chat_id,
-            payload["from_chat_id"],
-            payload["message_id"],
-            caption=payload.get("caption"),
-            message_thread_id=thread,
-            reply_parameters=reply,
-            reply_markup=markup,
-        )
-        return copied.message_id
-    sent = await bot.send_message(
-        chat_id, payload["text"], message_thread_id=thread, reply_parameters=reply, reply_markup=markup
-    )
-    return sent.message_id
-
-
-async def _acknowledge(bot: Bot, row: OutboxRow) -> None:
+async def _acknowledge(bot: Bot, payload: Payload) -> None:
     """A 👍 on the lawyer's message once their reply reached the borrower."""
-    ack = row.payload.get("ack")
-    if not ack:
+    origin = getattr(payload, "origin", None)
+    if origin is None or not getattr(payload, "ack", False):
         return
     try:
-        await bot.set_message_reaction(ack[0], ack[1], "👍")
+        await bot.set_message_reaction(origin.chat_id, origin.message_id, "👍")
     except TelegramError:
         log.info("could not react to the lawyer's message", exc_info=True)

@@ -15,11 +15,9 @@ import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot.config import Settings
 from bot.core.knowledge import Entry, KnowledgeError, load_knowledge
@@ -162,12 +160,6 @@ async def watch_knowledge(context: Context) -> None:
                 break
 
 
-def schedule_watch(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
-    """Remember the files' state now loaded; poll them if KNOWLEDGE_WATCH_SECONDS is set."""
-    settings = app.bot_data.settings
-    app.bot_data.knowledge_stamp = knowledge_stamp(settings.knowledge_dir)
-    interval = settings.knowledge_watch_seconds
-    if interval > 0 and app.job_queue is not None:
-        app.job_queue.run_repeating(
-            watch_knowledge, interval=interval, first=interval, name=WATCH_JOB, data={}
-        )
+def remember_stamp(bot_data: BotData) -> None:
+    """Remember the state of the knowledge files now loaded (the watcher compares against it)."""
+    bot_data.knowledge_stamp = knowledge_stamp(bot_data.settings.knowledge_dir)

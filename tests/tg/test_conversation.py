@@ -164,13 +164,6 @@ async def test_error_inside_a_handler_is_logged_and_bot_keeps_answering(
     assert "法律依据" in reply.params["text"]
 
 
-async def test_edited_message_is_answered(api: FakeBotApi, bot: RunningBot):
-    mark = len(api.calls)
-    api.push_message(USER, "催收说要上门合法吗", edited=True)
-    reply = await api.wait_for(lambda c: c.method == "sendMessage", after=mark)
-    assert "法律依据" in reply.params["text"]
-
-
 async def test_group_chat_answers_only_when_addressed(api: FakeBotApi, bot: RunningBot):
     group = -100500
     api.push_message(USER, "催收说要上门合法吗", chat_id=group, chat_type="supergroup")

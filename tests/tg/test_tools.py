@@ -13,7 +13,7 @@ import pytest
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.knowledge import KnowledgeError, load_knowledge
 from bot.core.render import TELEGRAM_LIMIT, render_entry
-from tests.fakebotapi import BOT_USERNAME, Call, FakeBotApi
+from tests.fakebotapi import BOT_USERNAME, Call, FakeBotApi, parse_html, utf16_len
 from tests.tg.conftest import RunningBot, settings_for
 
 ADMIN = 777
@@ -123,7 +123,7 @@ async def test_many_problems_are_all_reported_in_parts(api: FakeBotApi, tools_bo
     await api.wait_for(lambda c: c.method == "sendMessage" and last in c.params.get("text", ""), after=mark)
     parts = [c for c in api.calls[mark:] if c.method == "sendMessage" and c.params.get("chat_id") == ADMIN]
     assert len(parts) >= 2
-    assert all(len(p.params["text"]) <= TELEGRAM_LIMIT for p in parts)
+    assert all(utf16_len(parse_html(p.params["text"])[0]) <= TELEGRAM_LIMIT for p in parts)
     told = texts(parts)
     assert told.count("knowledge/entries/zz-many.yaml:") == len(problems) > 200
     assert "id: must be 3–48 lowercase letters" in told and "did you mean 'title'?" in told

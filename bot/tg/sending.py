@@ -1,0 +1,134 @@
+"""Sending one outbox payload over Telegram, fitted to its limits by `bot.core.delivery`.
+
+A text longer than one message goes out in parts (the first replies where the payload says,
+buttons go under the last) or, past `max_parts` or after Telegram called it too long, as a
+text file; a caption over 1,024 keeps what fits and the rest follows as a reply to the media.
+Every message sent is returned, so the outbox can link each one to its enquiry.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+
+from bot.core.delivery import TIMED_OUT, TOO_LONG, Document, plan_caption, plan_text
+from bot.core.dialog import Button, Reply
+from bot.core.handoff import Card, Copy, Enquiry, Payload, Photo, Text, firm_card
+from bot.storage import OutboxRow
+from bot.tg.handoff import Handoff
+from bot.tg.replies import keyboard
+
+
+async def send_payload(
+    bot: Bot, handoff: Handoff, row: OutboxRow, payload: Payload, enquiry: Enquiry | None, chat_id: int
+) -> list[int]:
+    """Send the row's payload; the ids of every message sent, the one to record first."""
+    thread, reply_to = await _placement(bot, handoff, row, payload, enquiry, chat_id)
+    markup = None
+    if enquiry is not None and getattr(payload, "reply_button", False):
+        markup = keyboard(Reply("", "info", ((Button("✍️ 回复律师", f"f:{enquiry.id}"),),)))
+    as_document = row.last_error == TOO_LONG
+    out = _Out(bot, handoff, chat_id, thread)
+    if isinstance(payload, Card):
+        assert enquiry is not None
+        card = firm_card(enquiry, possible_duplicate=row.last_error == TIMED_OUT)
+        # Buttons stay on the first part: that message is the card take/close edits.
+        return await out.text(card.text, reply_to, keyboard(card), as_document, buttons_first=True)
+    if isinstance(payload, Text):
+        return await out.text(payload.text, reply_to, markup, as_document)
+    caption, rest = plan_caption(payload.caption or "") if payload.caption is not None else (None, ())
+    if isinstance(payload, Photo):
+        sent = await bot.send_photo(
+            chat_id,
+            payload.file_id,
+            caption=caption or None,
+            message_thread_id=thread,
+            reply_parameters=_reply(reply_to),
+            reply_markup=None if rest else markup,
+        )
+        first = sent.message_id
+    else:
+        assert isinstance(payload, Copy)
+        copied = await bot.copy_message(
+            chat_id,
+            payload.source.chat_id,
+            payload.source.message_id,
+            caption=caption,
+            message_thread_id=thread,
+            reply_parameters=_reply(reply_to),
+            reply_markup=None if rest else markup,
+        )
+        first = copied.message_id
+    ids = [first]
+    for i, part in enumerate(rest):
+        last = i == len(rest) - 1
+        ids += await out.text(part, first, markup if last else None, False)
+    return ids
+
+
+class _Out:
+    """Texts to one chat (and forum topic)."""
+
+    def __init__(self, bot: Bot, handoff: Handoff, chat_id: int, thread: int | None) -> None:
+        self.bot, self.handoff, self.chat_id, self.thread = bot, handoff, chat_id, thread
+
+    async def text(
+        self,
+        text: str,
+        reply_to: int | None,
+        markup: InlineKeyboardMarkup | None,
+        as_document: bool,
+        buttons_first: bool = False,
+    ) -> list[int]:
+        plan = plan_text(text, self.handoff.config.policy(), as_document)
+        if isinstance(plan, Document):
+            sent = await self.bot.send_document(
+                self.chat_id,
+                plan.body.encode("utf-8"),
+                filename=plan.filename,
+                caption=plan.caption,
+                message_thread_id=self.thread,
+                reply_parameters=_reply(reply_to),
+                reply_markup=markup,
+            )
+            return [sent.message_id]
+        ids: list[int] = []
+        for i, part in enumerate(plan.parts):
+            carries = i == 0 if buttons_first else i == len(plan.parts) - 1
+            sent = await self.bot.send_message(
+                self.chat_id,
+                part,
+                message_thread_id=self.thread,
+                reply_parameters=_reply(reply_to) if i == 0 else None,
+                reply_markup=markup if carries else None,
+            )
+            ids.append(sent.message_id)
+        return ids
+
+
+def _reply(message_id: int | None) -> ReplyParameters | None:
+    return ReplyParameters(message_id, allow_sending_without_reply=True) if message_id else None
+
+
+async def _placement(
+    bot: Bot, handoff: Handoff, row: OutboxRow, payload: Payload, enquiry: Enquiry | None, chat_id: int
+) -> tuple[int | None, int | None]:
+    """(forum topic, message to reply to): in the firm chat, an enquiry's messages answer its card."""
+    explicit = payload.reply_to if isinstance(payload, Text) else None
+    if row.target != "firm" or enquiry is None:
+        return None, explicit
+    if isinstance(payload, Card):
+        return await _thread_for(bot, handoff, enquiry, chat_id), None
+    return enquiry.firm_thread_id, explicit or enquiry.firm_message_id
+
+
+async def _thread_for(bot: Bot, handoff: Handoff, enquiry: Enquiry, chat_id: int) -> int | None:
+    """In a forum supergroup, one topic per enquiry (created once, stored before the card is sent)."""
+    if enquiry.firm_thread_id is not None and enquiry.firm_chat_id == chat_id:
+        return enquiry.firm_thread_id
+    if handoff.firm_is_forum is None:
+        handoff.firm_is_forum = bool((await bot.get_chat(chat_id)).is_forum)
+    if not handoff.firm_is_forum:
+        return None
+    topic = await bot.create_forum_topic(chat_id, f"#{enquiry.ref} {enquiry.lender or '咨询'}"[:128])
+    handoff.db().set_thread(enquiry.id, chat_id, topic.message_thread_id)
+    return topic.message_thread_id
