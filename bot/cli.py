@@ -7,20 +7,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.config import DEFAULT_KNOWLEDGE, ConfigError, Settings
+from bot import logs
+from bot.config import ConfigError, Settings, knowledge_dir_from
 from bot.core.gaps import DEFAULT_THRESHOLD
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.core.matcher import Matcher, build_matcher
-from bot.core.privacy import install_log_masking
 
 log = logging.getLogger("bot")
 
 
-def _load(directory: str | Path) -> KnowledgeBase | None:
-    """Load the knowledge base, or print every problem and return None."""
+def _load(directory: str | Path | None) -> KnowledgeBase | None:
+    """Load the knowledge base (`--knowledge`, else KNOWLEDGE_DIR, else knowledge/), or print
+    every problem and return None."""
+    directory = knowledge_dir_from(os.environ, directory)
     try:
         return load_knowledge(directory)
     except KnowledgeError as exc:
@@ -213,10 +215,25 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings | None:
     try:
-        return Settings.from_env(knowledge_dir=args.knowledge)
+        settings = Settings.from_env(knowledge_dir=args.knowledge)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return None
+    logs.protect(settings.token, settings.webhook_secret)
+    logs.set_level(settings.log_level)
+    return settings
+
+
+def _serve(run: Callable[[Settings, KnowledgeBase], None], settings: Settings, kb: KnowledgeBase) -> int:
+    """Run the bot; a known start-up fault is one line on stderr and exit code 1."""
+    from bot.tg.faults import StartupFault
+
+    try:
+        run(settings, kb)
+    except StartupFault as fault:
+        print(f"cannot start: {fault}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -276,8 +293,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from bot.tg.app import run_polling
 
-    run_polling(settings, kb)
-    return 0
+    return _serve(run_polling, settings, kb)
 
 
 def cmd_webhook(args: argparse.Namespace) -> int:
@@ -303,8 +319,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
         return 2
     from bot.tg.app import run_webhook
 
-    run_webhook(settings, kb)
-    return 0
+    return _serve(run_webhook, settings, kb)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -314,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str, func: object) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument(
-            "--knowledge", default=str(DEFAULT_KNOWLEDGE), help="knowledge directory (default: %(default)s)"
+            "--knowledge", default=None, help="knowledge directory (default: $KNOWLEDGE_DIR, else knowledge/)"
         )
         p.set_defaults(func=func)
         return p
@@ -381,10 +396,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # opt in to the new behaviour (the outbox handles both forms).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    install_log_masking()
+    logs.setup()
     result: int = args.func(args)
     return result

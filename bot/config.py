@@ -66,6 +66,11 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def knowledge_dir_from(env: Mapping[str, str], override: str | Path | None = None) -> Path:
+    """`--knowledge DIR` if given, else KNOWLEDGE_DIR, else the bundled knowledge/."""
+    return Path(override or env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = ""
@@ -127,7 +132,7 @@ class Settings:
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_BASE_URL,
             base_file_url=env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_BASE_FILE_URL,
-            knowledge_dir=Path(knowledge_dir or env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
+            knowledge_dir=knowledge_dir_from(env, knowledge_dir),
             database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
             database_url=_database_url(env),
             firm_chat_id=firm_chat_id,
