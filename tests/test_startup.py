@@ -153,6 +153,16 @@ async def test_a_refused_set_webhook_is_one_line(tmp_path: Path):
     assert "s3cret-token" not in stderr
 
 
+async def test_a_webhook_port_in_use_is_one_line(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with bot_process("webhook", tmp_path, **_webhook_env(port)) as (_api, child):
+            rc, stderr = await finish(child)
+    assert_one_line(rc, stderr, f"webhook: cannot listen on 127.0.0.1:{port}", "check PORT")
+
+
 async def test_knowledge_dir_from_the_environment_is_used(tmp_path: Path):
     # Failure 9 of issue 12: --knowledge always had a default, so KNOWLEDGE_DIR never counted.
     bad = str(FIXTURES / "kb_bad")
