@@ -231,7 +231,7 @@ def _serve(run: Callable[[Settings, KnowledgeBase], None], settings: Settings, k
     try:
         run(settings, kb)
     except StartupFault as fault:
-        print(f"cannot start: {fault}", file=sys.stderr)
+        print(fault, file=sys.stderr)
         return 1
     return 0
 

@@ -1,7 +1,8 @@
 """Start-up faults as an operator reads them: one line saying what is wrong and what to do.
 
 `run_polling` / `run_webhook` (bot/tg/app.py) catch what escapes python-telegram-bot's start-up
-and ask `explain` for the line; `python -m bot` prints it and exits 1, without a traceback.
+and ask `explain` for the line; `python -m bot` prints it and exits 1, without a traceback. (The
+database is checked before that, by bot/cli.py: `database: …`, exit 2.)
 A fault nobody foresaw is not explained: its traceback is the most useful thing to show.
 """
 
@@ -14,7 +15,7 @@ from typing import Literal
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.config import DEFAULT_BASE_URL, Settings
-from bot.storage import StorageUnavailable
+from bot.storage import StorageError
 
 # Where start-up had got to: contacting the Bot API (getMe), opening the database and setting
 # up (post_init), then deleteWebhook / setWebhook and the webhook server.
@@ -55,8 +56,8 @@ def _network_reason(exc: BaseException) -> str:
 
 def explain(exc: BaseException, settings: Settings, phase: Phase, webhook: bool) -> str | None:
     """The one line for a known start-up fault, or None."""
-    if isinstance(exc, StorageUnavailable):
-        return f"database: {exc} — check DATABASE_PATH"
+    if isinstance(exc, StorageError):  # checked before start-up too (bot/cli.py); this is a race
+        return f"database: {exc}"
     if isinstance(exc, InvalidToken):
         # 401 and 404 both end here: a wrong base URL looks like a wrong token.
         also = "" if settings.base_url == DEFAULT_BASE_URL else " (and TELEGRAM_API_BASE_URL)"
