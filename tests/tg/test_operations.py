@@ -326,8 +326,16 @@ async def test_only_a_mention_of_this_very_bot_addresses_it(api: FakeBotApi, bot
     mark = len(api.calls)
     api.push_message(A, f"@{BOT_USERNAME}_fake 催收说要上门合法吗", chat_id=GROUP, chat_type="supergroup")
     api.push_message(A, f"问问 @{BOT_USERNAME}x 催收说要上门合法吗", chat_id=GROUP, chat_type="supergroup")
-    reply = await api.reply_to(
+    addressed = api.push_message(
         A, f"@{BOT_USERNAME.upper()} 催收说要上门合法吗", chat_id=GROUP, chat_type="supergroup"
+    )["message"]
+    # Updates of one chat are handled in order: once this one is answered, so are the others.
+    reply = await api.wait_for(
+        lambda c: (
+            c.method == "sendMessage"
+            and (c.params.get("reply_parameters") or {}).get("message_id") == addressed["message_id"]
+        ),
+        after=mark,
     )
     assert "法律依据" in reply.params["text"]
     assert len(sent_to(api, GROUP, mark)) == 1
