@@ -24,6 +24,8 @@ from tests.fakebotapi import FakeBotApi
 from tests.test_cli import bot_process, wait_for_call
 
 WRONG_TOKEN = "999999:AAH-wrongWRONGwrong_k9ut"
+# These tests are about start-up and logs, not matching: the lexical matcher starts at once.
+LEXICAL = {"SEMANTIC_MODEL": "off"}
 
 
 async def finish(child: asyncio.subprocess.Process, timeout: float = 60) -> tuple[int, str]:
@@ -74,7 +76,7 @@ async def test_database_faults_are_one_line(tmp_path: Path, fault: str):
     make, reason = DATABASE_FAULTS[fault]
     make(tmp_path)
     path = tmp_path / ("data/bot.sqlite3" if fault == "parent path is a file" else "bot.sqlite3")
-    async with bot_process("run", tmp_path, DATABASE_PATH=str(path)) as (_api, child):
+    async with bot_process("run", tmp_path, DATABASE_PATH=str(path), **LEXICAL) as (_api, child):
         rc, stderr = await finish(child)
     assert_one_line(rc, stderr, f"database: cannot open SQLite {path} (", reason, code=2)
     assert len(stderr.strip().splitlines()) == 1, stderr
@@ -90,6 +92,7 @@ async def test_a_read_only_directory_is_one_line(tmp_path: Path):
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_PATH": str(directory / "bot.sqlite3"),
+        **LEXICAL,
     }
     command = [sys.executable, "-m", "bot", "run"]
     if os.geteuid() == 0:
@@ -116,14 +119,14 @@ async def test_a_read_only_directory_is_one_line(tmp_path: Path):
 
 async def test_a_closed_bot_api_port_is_one_line(tmp_path: Path):
     base = f"http://127.0.0.1:{_closed_port()}/bot"
-    async with bot_process("run", tmp_path, TELEGRAM_API_BASE_URL=base) as (_api, child):
+    async with bot_process("run", tmp_path, TELEGRAM_API_BASE_URL=base, **LEXICAL) as (_api, child):
         rc, stderr = await finish(child)
     assert_one_line(rc, stderr, f"Bot API: connection refused at {base}", "check TELEGRAM_API_BASE_URL")
     assert len(stderr.strip().splitlines()) == 1, stderr
 
 
 async def test_a_rejected_token_is_one_line_and_never_printed(tmp_path: Path):
-    async with bot_process("run", tmp_path, TELEGRAM_BOT_TOKEN=WRONG_TOKEN) as (_api, child):
+    async with bot_process("run", tmp_path, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, **LEXICAL) as (_api, child):
         rc, stderr = await finish(child)
     assert_one_line(rc, stderr, "token rejected by Telegram (token ending …k9ut)", "check TELEGRAM_BOT_TOKEN")
     assert WRONG_TOKEN not in stderr and WRONG_TOKEN.split(":")[1] not in stderr
@@ -132,6 +135,7 @@ async def test_a_rejected_token_is_one_line_and_never_printed(tmp_path: Path):
 
 def _webhook_env(port: int, **extra: str) -> dict[str, str]:
     return {
+        **LEXICAL,
         "WEBHOOK_URL": f"http://127.0.0.1:{port}",
         "WEBHOOK_SECRET": "s3cret-token",
         "WEBHOOK_LISTEN": "127.0.0.1",
@@ -166,10 +170,12 @@ async def test_a_webhook_port_in_use_is_one_line(tmp_path: Path):
 async def test_knowledge_dir_from_the_environment_is_used(tmp_path: Path):
     # Failure 9 of issue 12: --knowledge always had a default, so KNOWLEDGE_DIR never counted.
     bad = str(FIXTURES / "kb_bad")
-    async with bot_process("run", tmp_path, KNOWLEDGE_DIR=bad) as (_api, child):
+    # Fixture knowledge bases keep their fitted models apart from the real one's cache.
+    own_cache = {"MODEL_CACHE_DIR": str(tmp_path / "models"), **LEXICAL}
+    async with bot_process("run", tmp_path, KNOWLEDGE_DIR=bad, **own_cache) as (_api, child):
         rc, stderr = await finish(child)
     assert rc == 1 and "is invalid" in stderr and "kb_bad" in stderr, stderr
-    env = {**os.environ, "KNOWLEDGE_DIR": str(FIXTURES / "kb_min")}
+    env = {**os.environ, "KNOWLEDGE_DIR": str(FIXTURES / "kb_min"), **own_cache}
     check = subprocess.run(
         [sys.executable, "-m", "bot", "check"], capture_output=True, text=True, env=env, timeout=120
     )
@@ -223,7 +229,7 @@ async def test_a_huge_webhook_body_does_not_flood_the_log(tmp_path: Path):
 
 async def test_info_log_shows_start_up_and_deliveries_not_the_scheduler(tmp_path: Path):
     # Failure 14: two "Running job outbox" lines every 2 seconds at INFO.
-    async with bot_process("run", tmp_path) as (api, child):
+    async with bot_process("run", tmp_path, **LEXICAL) as (api, child):
         await wait_for_call(api, child, "setMyCommands")
         reply = await api.reply_to(4242, "催收说要上门合法吗", timeout=15)
         assert "法律依据" in reply.params["text"]
