@@ -24,9 +24,7 @@ Nothing here imports Telegram; it is exercised with plain strings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -36,68 +34,37 @@ from bot.core.features import FloatArray, extract_features
 from bot.core.fitting import Layout, fit_cached
 from bot.core.knowledge import KnowledgeBase
 from bot.core.lexical import Corpus
+from bot.core.match_result import (
+    OUT_OF_SCOPE,
+    Candidate,
+    Decision,
+    HeldOut,
+    MatchResult,
+    MatchSettings,
+)
 from bot.core.modelcache import ModelCache
 from bot.core.normalize import Normalizer
 from bot.core.recognise import Facts, Recogniser
-from bot.core.scoring import Query, Scores, Weights
+from bot.core.scoring import Query, Scores
 from bot.core.semantic import QUERY_MAX_CHARS, Encoder, embed_cached, load_encoder
 from bot.core.smalltalk import SmallTalk, SmallTalkLexicon, classify, content_size
 
-Decision = Literal["answer", "clarify", "none"]
-OUT_OF_SCOPE = "__out_of_scope__"
-# (entry index, phrasing index, per-entry scores with that phrasing left out)
-HeldOut = tuple[int, int, FloatArray]
+__all__ = [
+    "OUT_OF_SCOPE",
+    "Candidate",
+    "Decision",
+    "HeldOut",
+    "MatchResult",
+    "MatchSettings",
+    "Matcher",
+    "build_matcher",
+]
+
 # Long rants are matched on their first part: enough text to find the topic, and a hard
 # bound on the work one message can cause.
 MAX_QUERY_CHARS = 600
 # Bump when the training procedure changes, so cached models are refitted.
 MODEL_VERSION = "5"
-
-
-@dataclass(frozen=True)
-class MatchSettings:
-    """Decision thresholds on the calibrated probability (chosen by measurement: README)."""
-
-    weights: Weights = field(default_factory=Weights)
-    answer_at: float = 0.70
-    clarify_at: float = 0.30
-    # "Did you mean" offers entries whose combined score is within this of the best one.
-    clarify_window: float = 0.10
-    max_candidates: int = 3
-    folds: int = 5
-    # A question answered outright holds at least this many domain-bearing 2-grams or words.
-    min_content: int = 2
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry: str
-    topic: str
-    score: float
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    query: str
-    normalized: str
-    decision: Decision
-    candidates: tuple[Candidate, ...]  # best first, up to max_candidates (none for small talk)
-    out_of_scope: float  # the topic classifier's probability that the question is off-topic
-    # What "did you mean" offers: the best entry of each topic within clarify_window of the
-    # best score (siblings only if fewer than two topics qualify), up to max_candidates.
-    options: tuple[Candidate, ...] = ()
-    confidence: float = 0.0  # calibrated probability that the best entry's topic is right
-    smalltalk: SmallTalk | None = None  # set (with decision "none") when there is no question
-    facts: Facts = field(default_factory=Facts)
-    concerns: tuple[Concern, ...] = ()  # each concern of a message that carries several
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
-
-    @property
-    def score(self) -> float:
-        return self.candidates[0].score if self.candidates else 0.0
 
 
 class Matcher:
