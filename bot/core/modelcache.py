@@ -52,6 +52,7 @@ class ModelCache:
 
     def save(self, name: str, arrays: Arrays) -> None:
         """Write atomically (a crash never leaves half a file under the final name)."""
+        tmp = ""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
@@ -59,6 +60,8 @@ class ModelCache:
                 np.savez(f, **arrays)  # type: ignore[arg-type]
             os.replace(tmp, self._path(name))
         except OSError as exc:
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
             log.warning(
                 "cannot write the model cache in %s (%s); it will be refitted next start", self.directory, exc
             )

@@ -80,26 +80,41 @@ def _key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).hexdigest().encode("ascii")
 
 
+# Rows kept in the embeddings cache: several knowledge bases (a maintainer's copy, a test's
+# fixture, last week's edits) share it, so it keeps the most recently used rows rather than only
+# the current knowledge base's (about 1,900 rows today; 12,000 rows are about 18 MB).
+MAX_CACHED_ROWS = 12_000
+
+
 def embed_cached(encoder: Encoder, texts: Sequence[str], cache: ModelCache | None) -> FloatArray:
     """Embeddings of `texts`, reusing the cached rows of texts embedded before."""
     name = f"embeddings-{encoder.name}"
     known: dict[bytes, FloatArray] = {}
+    used: dict[bytes, int] = {}  # key -> generation in which it was last used
     stored = cache.load(name) if cache is not None else None
-    if stored is not None and "keys" in stored and "vectors" in stored:
-        known = dict(zip(stored["keys"].tolist(), stored["vectors"].astype(np.float32), strict=False))
+    if stored is not None and {"keys", "vectors", "used"} <= set(stored):
+        keys_in = stored["keys"].tolist()
+        known = dict(zip(keys_in, stored["vectors"].astype(np.float32), strict=True))
+        used = dict(zip(keys_in, stored["used"].astype(int).tolist(), strict=True))
     keys = [_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
     if missing:
         log.info("embedding %d texts with the semantic model (cached afterwards)", len(missing))
         vectors = encoder.embed([t for _, t in missing])
         known.update(zip((k for k, _ in missing), vectors, strict=True))
-        if cache is not None:
-            # Keep only what this knowledge base uses, so the file does not grow with every edit.
-            current = sorted(set(keys))
-            cache.save(
-                name,
-                {"keys": np.asarray(current, dtype="S40"), "vectors": np.stack([known[k] for k in current])},
-            )
+    generation = max(used.values(), default=0) + 1
+    stale = any(used.get(k) != generation - 1 for k in keys)
+    if cache is not None and (missing or stale):
+        used.update((k, generation) for k in keys)
+        kept = sorted(used, key=lambda k: -used[k])[:MAX_CACHED_ROWS]
+        cache.save(
+            name,
+            {
+                "keys": np.asarray(kept, dtype="S40"),
+                "vectors": np.stack([known[k] for k in kept]),
+                "used": np.asarray([used[k] for k in kept], dtype=np.int64),
+            },
+        )
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
