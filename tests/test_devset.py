@@ -34,7 +34,7 @@ FLOORS = [
     (
         OWN_SET,
         {"answer_correct": 0.88, "correct_or_offered": 0.96},
-        {"wrong_answer": 0.02, "oos_answered": 0.03},
+        {"wrong_answer": 0.03, "oos_answered": 0.03},
     ),
     (
         SHARED_EVAL / "dev.jsonl",

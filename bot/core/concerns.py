@@ -11,11 +11,8 @@ fragments are joined to their neighbour.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.core.matcher import Matcher
 
 # A message needs at least this many characters and two clauses to be looked at (each clause
 # is matched again, so short questions, most of them, are spared the cost).
@@ -23,6 +20,9 @@ MIN_CHARS = 30
 MIN_CLAUSE_CHARS = 5
 MAX_CLAUSES = 8
 MAX_CONCERNS = 4
+# A clause is a concern only if the matcher is this sure of it on its own: clauses are short,
+# and a clause that merely states a fact (欠了两万, 逾期三个月) should not become a button.
+CONCERN_AT = 0.85
 _CLAUSE_BREAK = re.compile(
     r"[，,。.！!？?；;\n、…~～]+|\s{2,}|(?=还说|而且|另外|然后还|还有就是|否则|不然|并且|同时还|甚至)"
 )
@@ -49,7 +49,11 @@ def clauses(text: str) -> list[str]:
     return out
 
 
-def find_concerns(matcher: Matcher, text: str, main: Concern) -> tuple[Concern, ...]:
+# Matches one clause: its best entry, with the confidence as its score (None: no question).
+MatchClause = Callable[[str], "Concern | None"]
+
+
+def find_concerns(match_clause: MatchClause, text: str, main: Concern) -> tuple[Concern, ...]:
     """The main concern (the whole message's best entry) first, then every other topic a
     clause is confidently about; () when the message carries only one concern."""
     parts = clauses(text)
@@ -57,11 +61,8 @@ def find_concerns(matcher: Matcher, text: str, main: Concern) -> tuple[Concern, 
         return ()
     found: dict[str, Concern] = {}
     for part in parts[:MAX_CLAUSES]:
-        result = matcher.match_clause(part)
-        if result is None:
-            continue
-        concern, sure = result
-        if sure and concern.topic not in found:
+        concern = match_clause(part)
+        if concern is not None and concern.score >= CONCERN_AT and concern.topic not in found:
             found[concern.topic] = concern
     found.pop(main.topic, None)
     if not found:

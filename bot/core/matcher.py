@@ -64,7 +64,7 @@ __all__ = [
 # bound on the work one message can cause.
 MAX_QUERY_CHARS = 600
 # Bump when the training procedure changes, so cached models are refitted.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 
 
 class Matcher:
@@ -178,7 +178,9 @@ class Matcher:
             facts=facts,
             concerns=(
                 find_concerns(
-                    self, text, Concern(self._entry_topics[best], self._entry_ids[best], round(p, 4))
+                    self.match_clause,
+                    text,
+                    Concern(self._entry_topics[best], self._entry_ids[best], round(p, 4)),
                 )
                 if decision != "none"
                 else ()
@@ -194,16 +196,15 @@ class Matcher:
         combined = self._scorer.score(query).combined
         return self._candidate(int(np.argmax(combined)), combined)
 
-    def match_clause(self, text: str) -> tuple[Concern, bool] | None:
-        """One clause of a longer message: its best entry and whether it would be answered."""
+    def match_clause(self, text: str) -> Concern | None:
+        """One clause of a longer message: its best entry, scored with the calibrated confidence."""
         query, _, kind = self.query(text)
         if kind is not None or not self._entry_ids:
             return None
         scores = self._scorer.score(query)
         best, rival = self._layout.best_and_rival(scores.combined)
         p = self.calibrator.probability(self._layout.features(scores, best, rival))
-        concern = Concern(self._entry_topics[best], self._entry_ids[best], round(p, 4))
-        return concern, p >= self.settings.answer_at
+        return Concern(self._entry_topics[best], self._entry_ids[best], round(p, 4))
 
     def scores(self, query: Query) -> Scores:
         return self._scorer.score(query)
