@@ -8,6 +8,7 @@ Layout of a knowledge directory:
   lenders.yaml         lenders and loan products the bot recognises, with a note per kind
   who_where.yaml       people and places the bot recognises (父母, 配偶, 单位 …)
   smalltalk.yaml       greetings, thanks, acknowledgements …: messages that hold no question
+  messages.yaml        the bot's own texts (welcome, privacy notice, intake …), zh and en
   entries/*.yaml       lists of question-and-answer entries
 
 Loading never stops at the first mistake: every problem is collected with its file and line
@@ -20,6 +21,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from bot.core.answer_layout import MAX_VISIBLE_CHARS, visible_chars
 from bot.core.knowledge_files import (
     MAX_ANSWER_CHARS,
     MAX_LEGAL_BASIS_ITEMS,
@@ -30,6 +32,7 @@ from bot.core.knowledge_files import (
     read_synonyms,
     read_topics,
 )
+from bot.core.knowledge_messages import read_messages
 from bot.core.knowledge_recognisers import read_lenders, read_smalltalk, read_who_where
 from bot.core.model import Entry, Firm, KnowledgeBase, KnowledgeError, Lender, Topic
 from bot.core.yamlsource import LocatedList, Problem, line_of
@@ -69,6 +72,8 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     people, places, p = read_who_where(directory, root)
     problems += p
     smalltalk, p = read_smalltalk(directory, root)
+    problems += p
+    messages, p = read_messages(directory, root)
     problems += p
     problems += _recognised_twice(directory, root, synonym_lines, lenders, people, places)
 
@@ -113,6 +118,9 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
             warnings.append(
                 Problem(display_path(directory / "topics.yaml", root), 1, f"topic '{t.id}' has no entries")
             )
+    warnings += _layout_warnings(entries)
+    if firm is not None:
+        warnings += _firm_warnings(firm, directory / "firm.yaml", root)
     if problems or firm is None:
         raise KnowledgeError(sorted(problems, key=lambda p: (p.path, p.line)))
     return KnowledgeBase(
@@ -128,7 +136,44 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
         people=people,
         places=places,
         smalltalk=smalltalk,
+        messages=messages,
     )
+
+
+def _layout_warnings(entries: tuple[Entry, ...]) -> list[Problem]:
+    """Answers whose first screen (title, direct answer, steps) is longer than a phone shows."""
+    found = []
+    for entry in entries:
+        size = visible_chars(entry.title, entry.answer)
+        if size > MAX_VISIBLE_CHARS:
+            path, _, line = entry.source.rpartition(":")
+            found.append(
+                Problem(
+                    path,
+                    int(line),
+                    f"entry '{entry.id}': the first screen (title, direct answer, steps) has {size} "
+                    f"characters; about {MAX_VISIBLE_CHARS} fit: move explanation out of the first "
+                    "line or the steps into a paragraph of its own (it is then folded)",
+                )
+            )
+    return found
+
+
+def _firm_warnings(firm: Firm, path: Path, root: Path) -> list[Problem]:
+    """Receipts and /lawyer show only what firm.yaml has; borrowers in a hurry need these two."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for key, why in (("phone", "how to reach the firm directly"), ("office_hours", "when the firm answers")):
+        if not getattr(firm, key):
+            line = next((i for i, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
+            found.append(
+                Problem(
+                    display_path(path, root),
+                    line,
+                    f"{key} is empty: borrowers are not told {why} (fill it in once the firm confirms it)",
+                )
+            )
+    return found
 
 
 def _recognised_twice(

@@ -31,9 +31,25 @@ MAX_ANSWER_CHARS = 1800
 MAX_LEGAL_BASIS_ITEMS = 4
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
-ENTRY_KEYS = ("id", "topic", "title", "questions", "answer", "legal_basis", "related", "reviewed")
-REQUIRED_ENTRY_KEYS = ("id", "topic", "title", "questions", "answer", "legal_basis", "related", "reviewed")
-TOPIC_KEYS = ("id", "zh", "en", "order")
+# A button label a phone shows whole (two or three fit side by side, one per row always).
+MAX_BUTTON_CHARS = 14
+MAX_CONCERN_CHARS = 16
+MARKUP = re.compile(r"\*\*|</?[a-zA-Z][^>]*>")
+
+ENTRY_KEYS = ("id", "topic", "title", "button", "questions", "answer", "legal_basis", "related", "reviewed")
+REQUIRED_ENTRY_KEYS = (
+    "id",
+    "topic",
+    "title",
+    "button",
+    "questions",
+    "answer",
+    "legal_basis",
+    "related",
+    "reviewed",
+)
+TOPIC_KEYS = ("id", "zh", "en", "concern", "order")
+REQUIRED_TOPIC_KEYS = ("id", "zh", "en", "order")
 FIRM_KEYS = (
     "name",
     "name_en",
@@ -129,9 +145,17 @@ def read_topics(directory: Path, root: Path) -> tuple[list[Topic], list[Problem]
             continue
         tid = node.get("id")
         where = f"topic '{tid}': " if isinstance(tid, str) else f"topic {i + 1}: "
-        check_keys(c, node, TOPIC_KEYS, TOPIC_KEYS, where)
+        check_keys(c, node, TOPIC_KEYS, REQUIRED_TOPIC_KEYS, where)
         zh = read_text(c, node, "zh", where)
         en = read_text(c, node, "en", where)
+        concern = read_text(c, node, "concern", where, allow_empty=True)
+        if len(concern) > MAX_CONCERN_CHARS:
+            c.add(
+                line_of(node, "concern"),
+                f"{where}concern: {len(concern)} characters; at most {MAX_CONCERN_CHARS}",
+            )
+        if MARKUP.search(concern):
+            c.add(line_of(node, "concern"), f"{where}concern: plain text only (no ** or HTML)")
         order = node.get("order")
         if "order" in node and (not isinstance(order, int) or isinstance(order, bool)):
             c.add(line_of(node, "order"), f"{where}order: must be a whole number")
@@ -143,7 +167,7 @@ def read_topics(directory: Path, root: Path) -> tuple[list[Topic], list[Problem]
             c.add(line_of(node, "id"), f"{where}duplicate topic id '{tid}'")
             continue
         seen.add(tid)
-        topics.append(Topic(tid, zh, en, order if isinstance(order, int) else 0))
+        topics.append(Topic(tid, zh, en, order if isinstance(order, int) else 0, concern))
     topics.sort(key=lambda t: (t.order, t.id))
     return topics, c.problems
 
@@ -161,7 +185,9 @@ def read_firm(directory: Path, root: Path) -> tuple[Firm | None, list[Problem]]:
             c.add(1, "must be a mapping of firm details (name:, website:, …)")
         return None, c.problems
     check_keys(c, data, FIRM_KEYS, REQUIRED_FIRM_KEYS, "")
-    values = {key: read_text(c, data, key, "", allow_empty=key not in REQUIRED_FIRM_KEYS) for key in FIRM_KEYS}
+    values = {
+        key: read_text(c, data, key, "", allow_empty=key not in REQUIRED_FIRM_KEYS) for key in FIRM_KEYS
+    }
     return Firm(**values), c.problems
 
 
@@ -252,6 +278,15 @@ def _read_entry(c: Collector, node: LocatedDict, index: int) -> Entry | None:
     title = read_text(c, node, "title", where)
     if len(title) > MAX_TITLE_CHARS:
         c.add(line_of(node, "title"), f"{where}title: {len(title)} characters; at most {MAX_TITLE_CHARS}")
+    button = read_text(c, node, "button", where)
+    if len(button) > MAX_BUTTON_CHARS:
+        c.add(
+            line_of(node, "button"),
+            f"{where}button: '{button}' has {len(button)} characters; at most {MAX_BUTTON_CHARS}"
+            " (phones cut longer labels)",
+        )
+    if MARKUP.search(button):
+        c.add(line_of(node, "button"), f"{where}button: plain text only (no ** or HTML)")
     questions = text_list(c, node, "questions", where)
     if "questions" in node and len(questions) < MIN_QUESTIONS:
         c.add(
@@ -305,6 +340,7 @@ def _read_entry(c: Collector, node: LocatedDict, index: int) -> Entry | None:
         related=tuple(related),
         reviewed=reviewed,
         source=f"{c.display}:{node.line}",
+        button=button,
     )
 
 

@@ -23,6 +23,7 @@ class Topic:
     zh: str
     en: str
     order: int
+    concern: str = ""  # how "您提到：…" names it, e.g. 要上门催收
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class Entry:
     related: tuple[str, ...]
     reviewed: dt.date
     source: str  # "knowledge/entries/visits.yaml:42", for messages to maintainers
+    button: str = ""  # short label (at most 14 characters) wherever the entry is a button
+
+    @property
+    def label(self) -> str:
+        return self.button or self.title
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,15 @@ class Firm:
     wechat: str = ""
     address: str = ""
     office_hours: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One of the bot's own texts (knowledge/messages.yaml), in light markup."""
+
+    zh: str
+    en: str = ""  # empty: English speakers get the Chinese text
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,7 @@ class KnowledgeBase:
     people: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical (父母, 配偶 …)
     places: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical (家里, 单位 …)
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> phrases
+    messages: Mapping[str, Message] = field(default_factory=dict)  # the bot's own texts, by key
     _by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
     _topic_by_id: dict[str, Topic] = field(default_factory=dict, compare=False, repr=False)
 

@@ -63,7 +63,7 @@ def test_over_long_answer_is_rejected(tmp_path):
     path.write_text(text.replace("2. 对方赖着不走可以报警。", "2. " + "很长的回答。" * 400), encoding="utf-8")
     found = problems_of(kb_dir)
     assert len(found) == 1
-    assert found[0].startswith("knowledge/entries/basics.yaml:11: entry 'door-visit-lawful': answer: ")
+    assert found[0].startswith("knowledge/entries/basics.yaml:12: entry 'door-visit-lawful': answer: ")
     assert "at most 1800" in found[0]
 
 
@@ -124,7 +124,8 @@ def test_topic_without_entries_is_a_warning_not_an_error(tmp_path):
     with (kb_dir / "topics.yaml").open("a", encoding="utf-8") as f:
         f.write("- id: lawsuit\n  zh: 被起诉\n  en: Lawsuits\n  order: 4\n")
     kb = load_knowledge(kb_dir)
-    assert [str(w) for w in kb.warnings] == ["knowledge/topics.yaml:1: topic 'lawsuit' has no entries"]
+    topics = [str(w) for w in kb.warnings if "topics.yaml" in w.path]
+    assert topics == ["knowledge/topics.yaml:1: topic 'lawsuit' has no entries"]
 
 
 def test_recogniser_files_are_validated_with_file_and_line(tmp_path):

@@ -1,0 +1,167 @@
+"""The bot's own words (`knowledge/messages.yaml`): which texts exist, and how one is rendered.
+
+`SPECS` is the contract between the code and the file: every key the code says, with the
+placeholders its text must hold. `bot.core.knowledge_messages` checks the file against it
+(unknown or missing keys, placeholders that don't match, HTML where text is escaped), so a
+maintainer's mistake is reported with its line instead of surfacing as a wrong reply.
+
+`Texts` renders one key for one audience: Chinese or English (English where the file has it,
+else Chinese), Telegram HTML or plain console text. Button labels are plain text on Telegram
+too (they are not parsed as HTML), so `label()` never escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from bot.core.markup import fill
+from bot.core.model import Message
+
+Lang = Literal["zh", "en"]
+BUTTON_PREFIX = "button."
+MAX_BUTTON_CHARS = {"zh": 14, "en": 24}
+# Keys whose text is only ever shown in English (to English speakers).
+ENGLISH_ONLY = frozenset({"answer.english_lead"})
+
+_NONE: tuple[str, ...] = ()
+SPECS: dict[str, tuple[str, ...]] = {
+    # buttons
+    "button.lawyer": _NONE,
+    "button.topics": _NONE,
+    "button.topics_back": _NONE,
+    "button.helpful": _NONE,
+    "button.not_helpful": _NONE,
+    "button.thanks_helpful": _NONE,
+    "button.thanks_not_helpful": _NONE,
+    "button.previous": _NONE,
+    "button.next": _NONE,
+    "button.numbered": ("number", "label"),
+    "button.agree": _NONE,
+    "button.decline": _NONE,
+    "button.skip": _NONE,
+    "button.events_done": _NONE,
+    "button.use_question": _NONE,
+    "button.confirm": _NONE,
+    "button.cancel": _NONE,
+    # fixed replies
+    "welcome": ("firm",),
+    "help": ("firm",),
+    "privacy": ("retention_days",),
+    "non_text": _NONE,
+    "invalid": _NONE,
+    "invalid.toast": _NONE,
+    "feedback.thanks": _NONE,
+    # the firm's details (/lawyer and the consent step); a line is shown only when filled in
+    "firm.website": ("value",),
+    "firm.phone": ("value",),
+    "firm.email": ("value",),
+    "firm.wechat": ("value",),
+    "firm.address": ("value",),
+    "firm.office_hours": ("value",),
+    # browsing
+    "menu.topics": ("page", "pages"),
+    "menu.topic": ("topic",),
+    "menu.topic_paged": ("topic", "page", "pages"),
+    "menu.entry": ("number", "title"),
+    # an answer
+    "answer.fold": _NONE,
+    "answer.legal_basis": _NONE,
+    "answer.footer": ("disclaimer",),
+    "answer.lender_note": ("lender", "note"),
+    "answer.concerns": ("concerns",),
+    "answer.english_lead": ("topic",),
+    # unsure, nothing, small talk
+    "clarify.intro": _NONE,
+    "clarify.option": ("number", "title"),
+    "clarify.outro": _NONE,
+    "none": _NONE,
+    "smalltalk.greeting": _NONE,
+    "smalltalk.thanks": _NONE,
+    "smalltalk.ack": _NONE,
+    "smalltalk.laughter": _NONE,
+    "smalltalk.bye": _NONE,
+    "smalltalk.about": ("firm",),
+    "smalltalk.noise": _NONE,
+    # the intake (bot.core.intake)
+    "intake.consent": ("firm", "retention_days"),
+    "intake.consent_contact": _NONE,
+    "intake.lender": ("step", "steps"),
+    "intake.overdue": ("step", "steps"),
+    "intake.events": ("step", "steps"),
+    "intake.amount": ("step", "steps"),
+    "intake.question": ("step", "steps", "max"),
+    "intake.question_prefilled": ("step", "steps", "question"),
+    "intake.summary": _NONE,
+    "intake.summary_fact": ("label", "value"),
+    "intake.summary_photo": _NONE,
+    "intake.summary_question": _NONE,
+    "intake.declined": _NONE,
+    "intake.cancelled": _NONE,
+    "intake.timed_out": _NONE,
+    "intake.reminder": _NONE,
+    "intake.amount_too_long": ("max",),
+    "intake.question_too_long": ("length", "max"),
+    "intake.photo_received": _NONE,
+    "intake.nothing_to_cancel": _NONE,
+    "cases.none": _NONE,
+    "cases.title": _NONE,
+    "fact.lender": _NONE,
+    "fact.overdue": _NONE,
+    "fact.events": _NONE,
+    "fact.amount": _NONE,
+    "choice.lender.bank": _NONE,
+    "choice.lender.online": _NONE,
+    "choice.lender.other": _NONE,
+    "choice.overdue.lt1": _NONE,
+    "choice.overdue.1to3": _NONE,
+    "choice.overdue.3to12": _NONE,
+    "choice.overdue.gt12": _NONE,
+    "choice.events.family": _NONE,
+    "choice.events.work": _NONE,
+    "choice.events.visit": _NONE,
+    "choice.events.lawsuit": _NONE,
+    "choice.events.police": _NONE,
+    "choice.events.abuse": _NONE,
+    # the console chat (bot/console.py)
+    "console.banner": _NONE,
+    "console.choose": ("count",),
+    "console.case": ("ref", "when", "question"),
+    "console.sent": ("ref", "path"),
+    "console.no_firm_file": ("ref",),
+}
+
+
+def is_button(key: str) -> bool:
+    return key.startswith(BUTTON_PREFIX) or key.startswith("choice.")
+
+
+class Texts:
+    """The bot's words for one audience: `t("welcome", firm=…)`, `t.label("button.lawyer")`."""
+
+    def __init__(self, messages: Mapping[str, Message], lang: Lang = "zh", as_html: bool = True) -> None:
+        self.messages = messages
+        self.lang: Lang = lang
+        self.as_html = as_html
+
+    def template(self, key: str) -> str:
+        message = self.messages[key]
+        if self.lang == "en" and message.en:
+            return message.en
+        return message.zh or message.en
+
+    def __call__(self, key: str, **values: object) -> str:
+        return fill(self.template(key), values, self.as_html)
+
+    def label(self, key: str, **values: object) -> str:
+        """A button label: plain text, whatever the message format."""
+        return fill(self.template(key), values, as_html=False)
+
+    def plain(self, key: str, **values: object) -> str:
+        return self.label(key, **values)
+
+    def has_english(self, key: str) -> bool:
+        return bool(self.messages[key].en)
+
+    def to(self, lang: Lang) -> Texts:
+        return self if lang == self.lang else Texts(self.messages, lang, self.as_html)
