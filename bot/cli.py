@@ -120,7 +120,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:
         return 1
-    return run_console(kb, _matcher(kb), sys.stdin, sys.stdout)
+    try:
+        retention = Settings.from_env().retention_days
+    except ConfigError:
+        retention = Settings().retention_days
+    firm_file = Path(args.firm_file) if args.firm_file else None
+    return run_console(kb, _matcher(kb), sys.stdin, sys.stdout, firm_file, retention)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -338,7 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "webhook", "start the Telegram bot behind a webhook ($PORT, WEBHOOK_URL, WEBHOOK_SECRET)", cmd_webhook
     )
-    add("chat", "chat with the bot in this terminal (no token, no network)", cmd_chat)
+    p = add("chat", "chat with the bot in this terminal (no token, no network)", cmd_chat)
+    p.add_argument(
+        "--firm-file",
+        metavar="FILE",
+        help="append enquiries confirmed in the chat to this file (JSON lines); default: only shown",
+    )
     p = add("ask", "answer one question and print it", cmd_ask)
     p.add_argument("question", nargs="+", help="the question")
     add(

@@ -16,6 +16,7 @@ import numpy as np
 from bot.core.dialog import WELCOME_TOPICS
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Matcher
+from bot.core.messages import Texts
 from bot.core.render import TELEGRAM_LIMIT, markup_to_plain, render_entry, render_firm_contact, split_message
 
 MAX_RESULTS = 8
@@ -55,7 +56,7 @@ def lawyer_item(kb: KnowledgeBase) -> InlineItem:
         LAWYER_ID,
         f"联系律师：{kb.firm.name}",
         "常见问题里没有合适的回答；发送律所的联系方式",
-        render_firm_contact(kb.firm, as_html=True),
+        render_firm_contact(kb.firm, Texts(kb.messages)),
     )
 
 

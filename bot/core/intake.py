@@ -1,6 +1,7 @@
 """The "ask a lawyer" intake as a small state machine, independent of Telegram and storage.
 
-Steps: consent → lender → overdue → events → amount → question → confirm. Each input gives a
+Steps: consent → 1 lender → 2 overdue → 3 events → 4 amount → 5 question → confirm (the
+numbered ones are the form's questions; the texts are in knowledge/messages.yaml). Each input gives a
 `Step`: the next step (None when the intake is over), the updated draft and the reply. The
 shell stores the draft between messages (so it survives a restart) and, when `submit` is
 set, writes the enquiry.
@@ -11,25 +12,30 @@ forged one is refused by `Intake.button` returning None.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from bot.core.dialog import Button, Reply
-from bot.core.knowledge import Firm
+from bot.core.knowledge import KnowledgeBase
+from bot.core.markup import esc
+from bot.core.messages import Lang, Texts
 from bot.core.render import render_firm_contact
+from bot.core.replies import Button, Reply
 
-LENDERS = {"bank": "银行信用卡/贷款", "online": "网贷/消费金融", "other": "其他"}
-OVERDUE = {"lt1": "不到 1 个月", "1to3": "1–3 个月", "3to12": "3–12 个月", "gt12": "超过 12 个月"}
-EVENTS = {
-    "family": "联系家人/朋友",
-    "work": "联系单位/同事",
-    "visit": "说要上门",
-    "lawsuit": "收到起诉材料/传票",
-    "police": "威胁报警/坐牢",
-    "abuse": "辱骂/威胁/骚扰",
+# The form's questions, numbered in this order; each has its button code.
+STEPS = ("lender", "overdue", "events", "amount", "question")
+STEP_CODES = {
+    "consent": "c",
+    "lender": "l",
+    "overdue": "o",
+    "events": "e",
+    "amount": "a",
+    "question": "q",
+    "confirm": "s",
 }
+LENDER_KEYS = ("bank", "online", "other")
+OVERDUE_KEYS = ("lt1", "1to3", "3to12", "gt12")
+EVENT_KEYS = ("family", "work", "visit", "lawsuit", "police", "abuse")
 MAX_QUESTION = 3000
 MAX_AMOUNT = 40
 _BUTTON = re.compile(r"^i:([a-z]):([a-z0-9-]{1,12})$")
@@ -69,85 +75,94 @@ class Step:
     notices: tuple[str, ...] = field(default=())
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 class Intake:
-    def __init__(self, firm: Firm, retention_days: int) -> None:
-        self.firm = firm
+    """The form's steps for one audience (language, HTML or console text)."""
+
+    def __init__(
+        self, kb: KnowledgeBase, retention_days: int, lang: Lang = "zh", as_html: bool = True
+    ) -> None:
+        self.kb = kb
+        self.firm = kb.firm
         self.retention_days = retention_days
+        self.t = Texts(kb.messages, lang, as_html)
+        # What is stored (and shown to the firm) is always the Chinese label.
+        self.zh = Texts(kb.messages, "zh", as_html)
+
+    def _choice(self, group: str, key: str) -> str:
+        return self.zh.label(f"choice.{group}.{key}")
+
+    def _choice_button(self, group: str, key: str, code: str, ticked: bool = False) -> Button:
+        label = ("✅ " if ticked else "") + self.t.label(f"choice.{group}.{key}")
+        return Button(label, f"i:{code}:{key}")
 
     # -- the prompts of each step ---------------------------------------------------------------
 
     def consent(self) -> Reply:
-        text = (
-            "<b>联系律师</b>\n\n"
-            f"我可以把您的问题转给{_esc(self.firm.name)}的律师，律师会通过本机器人回复您。\n\n"
-            "<b>会发给律所的内容</b>：您接下来填写的信息和问题（以及您选择附上的照片），"
-            "和您的 Telegram 名称与用户名，以便律师了解情况并回复您。\n"
-            f"<b>保存多久</b>：咨询记录在结案后保存 {self.retention_days} 天后自动删除；"
-            "随时发送 /forget 可删除我们保存的与您有关的全部数据，/privacy 查看隐私说明。\n"
-            "请不要发送身份证照片、银行卡密码或验证码。填写中随时可发送 /cancel 取消。\n\n"
-            "也可以直接联系律所：\n" + render_firm_contact(self.firm, True)
-        )
-        buttons = ((Button("同意，继续", "i:c:yes"), Button("不用了", "i:c:no")),)
+        t = self.t
+        firm = self.firm.name_en if t.lang == "en" and self.firm.name_en else self.firm.name
+        text = t("intake.consent", firm=firm, retention_days=self.retention_days)
+        text += "\n\n" + t("intake.consent_contact") + "\n" + render_firm_contact(self.firm, t)
+        buttons = ((Button(t.label("button.agree"), "i:c:yes"), Button(t.label("button.decline"), "i:c:no")),)
         return Reply(text, "info", buttons)
 
     def _prompt(self, step: str, data: IntakeData) -> Reply:
+        t = self.t
+        number = {"step": STEPS.index(step) + 1, "steps": len(STEPS)} if step in STEPS else {}
+        skip = Button(t.label("button.skip"), f"i:{step[0]}:skip")
         if step == "lender":
-            rows = [tuple(Button(label, f"i:l:{key}") for key, label in LENDERS.items())]
-            rows.append((Button("跳过", "i:l:skip"),))
-            return Reply("1/4 欠款是哪一类？（可跳过）", "info", tuple(rows))
+            rows = [tuple(self._choice_button("lender", key, "l") for key in LENDER_KEYS), (skip,)]
+            return Reply(t("intake.lender", **number), "info", tuple(rows))
         if step == "overdue":
-            items = list(OVERDUE.items())
-            rows = [tuple(Button(label, f"i:o:{key}") for key, label in items[i : i + 2]) for i in (0, 2)]
-            rows.append((Button("跳过", "i:o:skip"),))
-            return Reply("2/4 逾期多久了？（可跳过）", "info", tuple(rows))
+            marks = [self._choice_button("overdue", key, "o") for key in OVERDUE_KEYS]
+            rows = [tuple(marks[i : i + 2]) for i in (0, 2)] + [(skip,)]
+            return Reply(t("intake.overdue", **number), "info", tuple(rows))
         if step == "events":
             marks = [
-                Button(("✅ " if label in data.events else "") + label, f"i:e:{key}")
-                for key, label in EVENTS.items()
+                self._choice_button("events", key, "e", self._choice("events", key) in data.events)
+                for key in EVENT_KEYS
             ]
             rows = [tuple(marks[i : i + 2]) for i in range(0, len(marks), 2)]
-            rows.append((Button("选好了 / 都没有", "i:e:done"),))
-            return Reply("3/4 发生了哪些情况？可多选，选好后点“选好了”。", "info", tuple(rows))
+            rows.append((Button(t.label("button.events_done"), "i:e:done"),))
+            return Reply(t("intake.events", **number), "info", tuple(rows))
         if step == "amount":
-            return Reply(
-                "如果愿意，请输入欠款金额（例如：3万元，或 信用卡2万+网贷1万）；不想填可以跳过。",
-                "info",
-                ((Button("跳过", "i:a:skip"),),),
-            )
+            return Reply(t("intake.amount", **number), "info", ((skip,),))
         if step == "question":
-            return Reply(
-                "4/4 请用自己的话写下您的问题和经过（文字，不超过 3000 字）。"
-                "如有相关文件（如催收短信截图、法院材料），可以发一张照片并在照片说明里写问题。",
-                "info",
-            )
+            if data.question:
+                text = t("intake.question_prefilled", question=data.question, **number)
+                return Reply(text, "info", ((Button(t.label("button.use_question"), "i:q:keep"),),))
+            return Reply(t("intake.question", max=MAX_QUESTION, **number), "info")
         return self.summary(data)
 
     def summary(self, data: IntakeData) -> Reply:
-        lines = ["<b>请确认要发给律所的内容</b>", ""]
-        lines += [f"{label}：{_esc(value)}" for label, value in facts(data) if value]
+        t = self.t
+        details = [t("intake.summary_fact", label=label, value=value) for label, value in self.facts(data)]
         if data.photo_file_id:
-            lines.append("附件：1 张照片")
-        lines += ["", "<b>问题</b>：", _esc(data.question)]
-        buttons = ((Button("确认发送", "i:s:yes"), Button("取消", "i:s:no")),)
+            details.append(t("intake.summary_photo"))
+        lines = [t("intake.summary"), ""]
+        if details:
+            lines += [*details, ""]
+        lines += [t("intake.summary_question"), esc(data.question, t.as_html)]
+        buttons = (
+            (Button(t.label("button.confirm"), "i:s:yes"), Button(t.label("button.cancel"), "i:s:no")),
+        )
         return Reply("\n".join(lines), "info", buttons)
+
+    def facts(self, data: IntakeData) -> list[tuple[str, str]]:
+        """The facts filled in, labelled (Chinese labels: they are the firm's too)."""
+        return [(self.t.plain(key), value) for key, value in fact_items(data) if value]
 
     # -- inputs ----------------------------------------------------------------------------------
 
-    def begin(self, last_answer: str = "") -> Step:
-        return Step("consent", IntakeData(last_answer=last_answer), self.consent())
+    def begin(self, last_answer: str = "", question: str = "") -> Step:
+        """A new form; `question` is the borrower's unanswered question, offered at its step."""
+        data = IntakeData(last_answer=last_answer, question=question.strip()[:MAX_QUESTION])
+        return Step("consent", data, self.consent())
 
     def cancelled(self) -> Reply:
-        return Reply("已取消，没有发送任何内容，填写的内容也已删除。需要时发送 /lawyer 重新开始。", "info")
+        return Reply(self.t("intake.cancelled"), "info")
 
     def timed_out(self) -> Reply:
-        return Reply(
-            "联系律师的填写因长时间没有操作已自动取消，内容没有发送，也已删除。需要时发送 /lawyer 重新开始。",
-            "info",
-        )
+        return Reply(self.t("intake.timed_out"), "info")
 
     def button(self, step: str, data: IntakeData, action: str | None) -> Step | None:
         """The reply to a button press, or None if the button does not belong to this step."""
@@ -155,42 +170,34 @@ class Intake:
         if m is None:
             return None
         code, value = m.groups()
-        expected = {
-            "consent": "c",
-            "lender": "l",
-            "overdue": "o",
-            "events": "e",
-            "amount": "a",
-            "confirm": "s",
-        }
-        if expected.get(step) != code:
+        if step not in STEP_CODES or STEP_CODES[step] != code:
             return None
         if code == "c":
             if value == "no":
-                text = "好的，没有发送任何内容。需要时可以随时发送 /lawyer。"
-                return Step(None, data, Reply(text, "info"), edit=False)
+                return Step(None, data, Reply(self.t("intake.declined"), "info"), edit=False)
             return self._next("lender", data) if value == "yes" else None
-        if code == "l" and (value in LENDERS or value == "skip"):
-            return self._next("overdue", replace(data, lender=LENDERS.get(value, "")))
-        if code == "o" and (value in OVERDUE or value == "skip"):
-            return self._next("events", replace(data, overdue=OVERDUE.get(value, "")))
+        if code == "l" and (value in LENDER_KEYS or value == "skip"):
+            lender = self._choice("lender", value) if value != "skip" else ""
+            return self._next("overdue", replace(data, lender=lender))
+        if code == "o" and (value in OVERDUE_KEYS or value == "skip"):
+            overdue = self._choice("overdue", value) if value != "skip" else ""
+            return self._next("events", replace(data, overdue=overdue))
         if code == "e":
             if value == "done":
                 return self._next("amount", data)
-            if value in EVENTS:
-                label = EVENTS[value]
+            if value in EVENT_KEYS:
+                label = self._choice("events", value)
                 events = (
                     tuple(e for e in data.events if e != label)
                     if label in data.events
-                    else (
-                        *data.events,
-                        label,
-                    )
+                    else (*data.events, label)
                 )
                 return self._next("events", replace(data, events=events))
             return None
         if code == "a" and value == "skip":
             return self._next("question", replace(data, amount=""))
+        if code == "q" and value == "keep" and data.question:
+            return Step("confirm", data, self.summary(data), edit=True)
         if code == "s":
             if value == "yes":
                 return Step(None, data, Reply("", "info"), submit=True)
@@ -205,22 +212,19 @@ class Intake:
         text = text.strip()
         if step == "amount":
             if len(text) > MAX_AMOUNT:
-                return Step(step, data, Reply(f"金额请写短一些（{MAX_AMOUNT} 字以内），或点“跳过”。", "info"))
-            return Step("question", replace(data, amount=text), self._prompt("question", data))
+                return Step(step, data, Reply(self.t("intake.amount_too_long", max=MAX_AMOUNT), "info"))
+            new = replace(data, amount=text)
+            return Step("question", new, self._prompt("question", new))
         if step == "question":
             if len(text) > MAX_QUESTION:
-                return Step(
-                    step,
-                    data,
-                    Reply(f"内容有 {len(text)} 字，请精简到 {MAX_QUESTION} 字以内再发送。", "info"),
-                )
+                reply = Reply(self.t("intake.question_too_long", length=len(text), max=MAX_QUESTION), "info")
+                return Step(step, data, reply)
             if not text:
                 return Step(step, data, self._prompt("question", data))
             new = replace(data, question=text)
             return Step("confirm", new, self.summary(new))
-        reminder = "请点选上面消息里的按钮继续（或点“跳过”）；发送 /cancel 可以取消。"
         prompt = self.consent() if step == "consent" else self._prompt(step, data)
-        return Step(step, data, prompt, notices=(reminder,))
+        return Step(step, data, prompt, notices=(self.t("intake.reminder"),))
 
     def photo(self, step: str, data: IntakeData, file_id: str, caption: str) -> Step:
         if step != "question":
@@ -228,8 +232,17 @@ class Intake:
         new = replace(data, photo_file_id=file_id)
         if caption.strip():
             return self.text(step, new, caption)
-        reply = Reply("已收到照片。请再用文字写下您的问题（可以很简短）。", "info")
-        return Step(step, new, reply)
+        return Step(step, new, Reply(self.t("intake.photo_received"), "info"))
+
+
+def fact_items(data: IntakeData) -> list[tuple[str, str]]:
+    """(message key of the label, value) of a draft's or an enquiry's facts, in display order."""
+    return [
+        ("fact.lender", data.lender),
+        ("fact.overdue", data.overdue),
+        ("fact.events", "、".join(data.events)),
+        ("fact.amount", data.amount),
+    ]
 
 
 def facts(data: IntakeData) -> list[tuple[str, str]]:

@@ -71,7 +71,7 @@ async def start(update: Update, context: Context) -> None:
     if message is None:
         return
     payload = context.args[0] if context.args else None
-    reply = context.bot_data.require_brain().dialog.start(payload, english=_english(update))
+    reply = context.bot_data.require_brain().dialog.start(payload, "en" if _english(update) else "zh")
     remember_answer(context, reply)
     await send_reply(message, reply)
 

@@ -31,7 +31,7 @@ UNAVAILABLE = Reply(
 
 
 def _intake(context: Context) -> Intake:
-    return Intake(context.bot_data.require_brain().kb.firm, context.bot_data.settings.retention_days)
+    return Intake(context.bot_data.require_brain().kb, context.bot_data.settings.retention_days)
 
 
 def _handoff(context: Context) -> Handoff:

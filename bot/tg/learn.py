@@ -19,6 +19,7 @@ from telegram.ext import CallbackContext
 
 from bot.core.dialog import Button, Reply, after_feedback, parse_action
 from bot.core.gaps import GapsReport, find_gaps, to_csv
+from bot.core.messages import Texts
 from bot.core.privacy import mask_pii
 from bot.core.stats import render_stats
 from bot.storage import StorageUnavailable
@@ -144,7 +145,7 @@ async def feedback_button(update: Update, context: Context) -> None:
         )
     await query.answer(THANKS_UP if action.vote > 0 else THANKS_DOWN)
     await message.edit_reply_markup(
-        reply_markup=keyboard(Reply("", "info", after_feedback(rows, action.vote)))
+        reply_markup=keyboard(Reply("", "info", after_feedback(rows, action.vote, Texts(context.bot_data.require_brain().kb.messages))))
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.core.dialog import Button, Dialog, after_feedback, parse_action
 from bot.core.matcher import Matcher
+from bot.core.messages import Texts
 from bot.core.stats import render_stats
 
 
@@ -36,17 +37,19 @@ def test_every_answer_has_feedback_buttons_within_64_bytes(min_kb):
     assert d.act("v:+:door-visit-lawful").text == "谢谢您的反馈！"
 
 
-def test_after_feedback_keeps_the_other_buttons():
+def test_after_feedback_keeps_the_other_buttons(min_kb):
     rows = (
         (Button("相关", "a:credit-report-how-long"),),
         (Button("👍", "v:+:door-visit-lawful"), Button("👎", "v:-:door-visit-lawful")),
-        (Button("联系律师", "l"), Button("全部主题", "m:0")),
+        (Button("问律师", "l"), Button("全部主题", "m:0")),
     )
-    up = after_feedback(rows, 1)
+    texts = Texts(min_kb.messages)
+    up = after_feedback(rows, 1, texts)
     assert up[0] == rows[0] and up[2] == rows[2]
     assert [b.action for b in up[1]] == ["v:ok"]
-    down = after_feedback(rows, -1)
-    assert [b.action for b in down[1]] == ["v:ok", "l"], "a 👎 offers a lawyer"
+    down = after_feedback(rows, -1, texts)
+    # The lawyer button stays in the last row: no second lawyer label after 👎.
+    assert [b.action for b in down[1]] == ["v:ok"] and down[2] == rows[2]
 
 
 def test_stats_rates_days_top_entries_and_votes():

@@ -12,7 +12,7 @@ def actions(reply) -> list[str]:
 
 
 def test_full_walk_through_and_summary(min_kb):
-    intake = Intake(min_kb.firm, 90)
+    intake = Intake(min_kb, 90)
     step = intake.begin("上门合法吗")
     assert "90 天" in step.reply.text and "Telegram 名称" in step.reply.text and "/forget" in step.reply.text
     assert min_kb.firm.name in step.reply.text
@@ -38,7 +38,7 @@ def test_full_walk_through_and_summary(min_kb):
 
 
 def test_stale_forged_and_typed_inputs(min_kb):
-    intake = Intake(min_kb.firm, 90)
+    intake = Intake(min_kb, 90)
     data = IntakeData()
     assert intake.button("overdue", data, "i:l:bank") is None  # a button of an earlier step
     assert intake.button("lender", data, "i:l:../../x") is None
@@ -52,7 +52,7 @@ def test_stale_forged_and_typed_inputs(min_kb):
 
 
 def test_photo_needs_words(min_kb):
-    intake = Intake(min_kb.firm, 90)
+    intake = Intake(min_kb, 90)
     step = intake.photo("question", IntakeData(), "file-1", "")
     assert step.step == "question" and step.data.photo_file_id == "file-1"
     step = intake.photo("question", step.data, "file-2", "这是法院的传票")
@@ -85,3 +85,40 @@ def test_card_receipt_and_cases_escape_user_text(min_kb, tmp_path):
     assert f"#{enquiry.ref}" in receipt(enquiry, min_kb.firm).text
     assert "排队中" in my_cases([enquiry]).text
     database.close()
+
+
+def test_steps_are_numbered_truthfully_and_the_summary_has_no_empty_facts(min_kb):
+    intake = Intake(min_kb, 90)
+    data = IntakeData()
+    numbers = []
+    for state, action in [("consent", "i:c:yes"), ("lender", "i:l:skip"), ("overdue", "i:o:skip")]:
+        step = intake.button(state, data, action)
+        data = step.data
+        numbers.append(step.reply.text.split(" ", 1)[0])
+    step = intake.button("events", data, "i:e:done")
+    numbers.append(step.reply.text.split(" ", 1)[0])
+    step = intake.button("amount", step.data, "i:a:skip")
+    numbers.append(step.reply.text.split(" ", 1)[0])
+    assert numbers == ["<b>1/5</b>", "<b>2/5</b>", "<b>3/5</b>", "<b>4/5</b>", "<b>5/5</b>"]
+    summary = intake.text("question", step.data, "催收要上门").reply.text
+    assert "\n\n\n" not in summary and "：\n" not in summary.replace("<b>问题</b>：\n", "")
+    assert summary.splitlines() == ["<b>请确认要发给律所的内容</b>", "", "<b>问题</b>：", "催收要上门"]
+
+
+def test_the_unanswered_question_is_offered_at_its_step(min_kb):
+    intake = Intake(min_kb, 90)
+    step = intake.begin("", "离婚了孩子归谁")
+    for state, action in [("consent", "i:c:yes"), ("lender", "i:l:skip"), ("overdue", "i:o:skip"), ("events", "i:e:done")]:
+        step = intake.button(state, step.data, action)
+    step = intake.button("amount", step.data, "i:a:skip")
+    assert "离婚了孩子归谁" in step.reply.text and actions(step.reply) == ["i:q:keep"]
+    kept = intake.button("question", step.data, "i:q:keep")
+    assert kept.step == "confirm" and kept.data.question == "离婚了孩子归谁"
+    # Writing something else replaces it; the button is refused without a question.
+    assert intake.text("question", step.data, "别的问题").data.question == "别的问题"
+    assert intake.button("question", IntakeData(), "i:q:keep") is None
+
+
+def test_consent_lists_only_the_contact_lines_the_firm_has(min_kb):
+    text = Intake(min_kb, 90).consent().text
+    assert "网站：https://example.org" in text and "电话" not in text and "办公时间" not in text
