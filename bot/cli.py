@@ -57,12 +57,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     for warning in kb.warnings:
         print(f"warning: {warning}")
+    from bot.core.report import phrasing_source
+
     matcher = _matcher(kb)
     collisions = matcher.collisions()
     for entry_id, qi, text, other in collisions:
-        entry = kb.entry(entry_id)
-        where = entry.source if entry else entry_id
-        print(f"warning: {where}: entry '{entry_id}': phrasing {qi + 1} '{text}' would be answered with '{other}' (another topic)")
+        where = phrasing_source(kb, entry_id, qi)
+        print(
+            f"warning: {where}: entry '{entry_id}': phrasing {qi + 1} '{text}' would be answered with"
+            f" '{other}' (another topic)"
+        )
     phrasings = sum(len(e.questions) for e in kb.entries)
     print(
         f"OK: {len(kb.topics)} topics, {len(kb.entries)} entries, {phrasings} phrasings, "

@@ -341,6 +341,13 @@ def _read_entry(c: Collector, node: LocatedDict, index: int) -> Entry | None:
         reviewed=reviewed,
         source=f"{c.display}:{node.line}",
         button=button,
+        question_lines=tuple(
+            line
+            for item, line in zip(raw_questions, raw_questions.item_lines, strict=True)
+            if isinstance(item, str) and item.strip()
+        )
+        if isinstance(raw_questions, LocatedList)
+        else (),
     )
 
 

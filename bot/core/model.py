@@ -38,6 +38,7 @@ class Entry:
     reviewed: dt.date
     source: str  # "knowledge/entries/visits.yaml:42", for messages to maintainers
     button: str = ""  # short label (at most 14 characters) wherever the entry is a button
+    question_lines: tuple[int, ...] = ()  # the line of each phrasing in its file
 
     @property
     def label(self) -> str:

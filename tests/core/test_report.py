@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markupsafe
 import pytest
 
 from bot.core.knowledge import KnowledgeBase
@@ -94,10 +94,16 @@ def test_real_report_lists_the_confusions(real_matcher, real_report, real_page):
     text = "".join(parsed.text)
     collisions = real_matcher.collisions()
     assert f'<div class="num">{len(collisions)}</div>' in page
-    for entry_id, _, phrasing, other in collisions:
+    for entry_id, qi, phrasing, other in collisions:
         assert phrasing in text
         assert f'<span class="badge warn">→ {other}</span>' in page
         assert entry_id in text
+        # Where to fix it: the phrasing's own file and line.
+        entry = real_matcher.kb.entry(entry_id)
+        where = f"{entry.source.rpartition(':')[0]}:{entry.question_lines[qi]}"
+        assert f"<code>{where}</code>" in page
+        path, _, line = where.rpartition(":")
+        assert phrasing in (Path(real_matcher.kb.directory).parent / path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
     pairs = real_report.close_pairs
     assert pairs, "the bundled knowledge base has entries the matcher mixes up"
     for pair in pairs:
@@ -180,7 +186,7 @@ def test_everything_from_the_knowledge_base_is_escaped(min_kb):
     parsed = parse(page)
     assert "script" not in parsed.tags
     assert evil in "".join(parsed.text)
-    assert html.escape(evil) in page
+    assert markupsafe.escape(evil) in page
 
 
 def _chromium() -> str | None:
