@@ -3,7 +3,7 @@
 Staff type a few words; we list the best entries (title + the answer's first line) and the
 chosen one inserts the full answer with its legal basis. Unlike the private chat, the list
 is ranked even when the matcher would ask "did you mean": the person choosing is staff and
-can see the options. Off-topic queries get a single "联系律师" item rather than guesses.
+can see the options. Off-topic queries get a single "问律师" item rather than guesses.
 """
 
 from __future__ import annotations
@@ -52,11 +52,12 @@ def entry_item(entry: Entry, kb: KnowledgeBase) -> InlineItem:
 
 
 def lawyer_item(kb: KnowledgeBase) -> InlineItem:
+    t = Texts(kb.messages)
     return InlineItem(
         LAWYER_ID,
-        f"联系律师：{kb.firm.name}",
-        "常见问题里没有合适的回答；发送律所的联系方式",
-        render_firm_contact(kb.firm, Texts(kb.messages)),
+        t.plain("inline.lawyer_title", firm=kb.firm.name),
+        t.plain("inline.lawyer_description"),
+        render_firm_contact(kb.firm, t),
     )
 
 

@@ -22,11 +22,9 @@ import difflib
 from pathlib import Path
 
 from bot.core.answer_layout import MAX_VISIBLE_CHARS, visible_chars
+from bot.core.knowledge_entries import MAX_ANSWER_CHARS, MAX_LEGAL_BASIS_ITEMS, read_entries
 from bot.core.knowledge_files import (
-    MAX_ANSWER_CHARS,
-    MAX_LEGAL_BASIS_ITEMS,
     display_path,
-    read_entries,
     read_firm,
     read_out_of_scope,
     read_synonyms,

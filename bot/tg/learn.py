@@ -182,8 +182,9 @@ async def stats_command(update: Update, context: Context) -> None:
         return entry.title if entry else "（已删除的条目）"
 
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
+    texts = Texts(context.bot_data.require_brain().kb.messages)
     text = render_stats(
-        storage.decision_counts(since), storage.feedback_counts(since), title, today, STATS_DAYS
+        storage.decision_counts(since), storage.feedback_counts(since), title, today, texts, STATS_DAYS
     )
     await send_reply(message, Reply(text, "info"))
 

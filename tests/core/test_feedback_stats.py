@@ -52,7 +52,7 @@ def test_after_feedback_keeps_the_other_buttons(min_kb):
     assert [b.action for b in down[1]] == ["v:ok"] and down[2] == rows[2]
 
 
-def test_stats_rates_days_top_entries_and_votes():
+def test_stats_rates_days_top_entries_and_votes(min_kb):
     today = dt.date(2026, 3, 10)
     counts = [
         ("2026-03-10", "answer", "door-visit-lawful", 6),
@@ -62,7 +62,7 @@ def test_stats_rates_days_top_entries_and_votes():
         ("2026-03-09", "choice", "door-visit-lawful", 1),
         ("2026-01-01", "none", "", 50),  # outside the window
     ]
-    text = render_stats(counts, [("door-visit-lawful", 3, 1)], lambda e: f"T<{e}>", today, days=14)
+    text = render_stats(counts, [("door-visit-lawful", 3, 1)], lambda e: f"T<{e}>", today, Texts(min_kb.messages), days=14)
     assert "提问 10：回答 7（70%） · 请选择 2（20%） · 无回答 1（10%）" in text
     assert "“您是想问”被点选：1 次" in text
     assert "2026-03-10  8：6/2/0" in text and "2026-03-09  2：1/0/1" in text
@@ -70,6 +70,6 @@ def test_stats_rates_days_top_entries_and_votes():
     assert "👍 3 👎 1  T&lt;door-visit-lawful&gt;（door-visit-lawful）" in text
 
 
-def test_stats_without_data():
-    text = render_stats([], [], str, dt.date(2026, 3, 10))
+def test_stats_without_data(min_kb):
+    text = render_stats([], [], str, dt.date(2026, 3, 10), Texts(min_kb.messages))
     assert "没有收到提问" in text and "还没有反馈" in text
