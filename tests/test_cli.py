@@ -113,6 +113,42 @@ def test_console_chat_answers_choices_and_commands():
     assert "全部主题" in out and "[1]" in out
 
 
+def test_console_chat_is_the_same_conversation(tmp_path):
+    """The intake with a file as the firm, /mycases, deep links, commands, buttons after a vote."""
+    firm = tmp_path / "firm.jsonl"
+    script = [
+        "离婚后孩子的抚养权归谁",  # not answered: the lawyer button carries these words
+        "1",  # 问律师
+        "1",  # 同意，继续
+        "1",  # 1/5 银行信用卡/贷款
+        "5",  # 2/5 跳过
+        "3",  # 3/5 说要上门
+        "7",  # 选好了
+        "3万",  # 4/5 the amount
+        "1",  # 5/5 就用这句
+        "1",  # 确认发送
+        "/mycases",
+        "/start door-visit-lawful",
+        "4",  # 👍
+        "/nonsense",
+        "/quit",
+    ]
+    result = run_cli("chat", "--firm-file", str(firm), stdin="\n".join(script) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for number in range(1, 6):
+        assert f"{number}/5 " in out
+    [record] = [json.loads(line) for line in firm.read_text(encoding="utf-8").splitlines()]
+    assert record["question"] == "离婚后孩子的抚养权归谁"
+    assert record["lender"] == "银行信用卡/贷款" and record["overdue"] == "" and record["events"] == ["说要上门"]
+    assert record["amount"] == "3万"
+    assert f"我的咨询\n#{record['ref']} · " in out  # /mycases
+    answer = out[out.index("催收可以上门吗？上门催收合法吗？") :]
+    after_vote = answer[answer.index("谢谢您的反馈！") :]
+    assert "[1] 到家门口不走" in after_vote and "✅ 谢谢反馈" in after_vote and "问律师" in after_vote
+    assert "怎么用" in after_vote  # an unknown command gets the help, not an answer
+
+
 def test_run_without_token_explains_what_to_do():
     env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": ""}
     result = run_cli("run", env=env)
