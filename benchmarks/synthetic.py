@@ -57,6 +57,7 @@ def _entry_dict(
                 "id": e.id + suffix,
                 "topic": e.topic,
                 "title": title,
+                "button": e.button,
                 "questions": list(dict.fromkeys(questions)),
                 "answer": e.answer,
                 "legal_basis": list(e.legal_basis),
@@ -77,7 +78,7 @@ def write_synthetic(source: Path, dest: Path, factor: int, seed: int = 6) -> Pat
     if dest.exists():
         shutil.rmtree(dest)
     (dest / "entries").mkdir(parents=True)
-    for name in ("topics.yaml", "firm.yaml", "synonyms.yaml", "out_of_scope.yaml"):
+    for name in ("topics.yaml", "firm.yaml", "messages.yaml", "synonyms.yaml", "out_of_scope.yaml"):
         shutil.copyfile(source / name, dest / name)
     rng = random.Random(seed)
     for copy in range(factor):
