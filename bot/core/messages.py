@@ -44,6 +44,9 @@ SPECS: dict[str, tuple[str, ...]] = {
     "button.use_question": _NONE,
     "button.confirm": _NONE,
     "button.cancel": _NONE,
+    "button.send_to_lawyer": _NONE,
+    "button.send_to_case": ("ref",),
+    "button.new_question": _NONE,
     # fixed replies
     "welcome": ("firm",),
     "help": ("firm",),
@@ -123,6 +126,11 @@ SPECS: dict[str, tuple[str, ...]] = {
     "choice.events.lawsuit": _NONE,
     "choice.events.police": _NONE,
     "choice.events.abuse": _NONE,
+    # the lawyer thread (bot.core.thread)
+    "thread.offer": ("ref",),
+    "thread.offer_several": ("count",),
+    "thread.sent": ("ref",),
+    "thread.gone": _NONE,
     # inline search (staff)
     "inline.lawyer_title": ("firm",),
     "inline.lawyer_description": _NONE,

@@ -23,8 +23,10 @@ from bot.core.replies import Button, Reply
 
 THREAD_DAYS = 14
 MAX_CHOICES = 3  # enquiries offered at once (newest first)
-# A message this short is more likely a reply than a question ("可以", "明天上午", "好的谢谢").
+# A message this short is more likely a reply than a question ("可以", "好的谢谢"); one that names
+# a time or day ("好的，明天上午可以") up to the longer length.
 SHORT_REPLY_CHARS = 8
+TIME_REPLY_CHARS = 14
 SEND = "h:s:"
 NEW_QUESTION = "h:n"
 _ACTION = re.compile(r"^h:(?:s:(\d{1,12})|(n))$")
@@ -49,15 +51,14 @@ def open_threads(enquiries: Sequence[ThreadEnquiry], now: float) -> list[ThreadE
 
 
 def reads_as_reply(text: str, result: MatchResult | None, has_photo: bool = False) -> bool:
-    """A photo, an acknowledgement or thanks, a time or day ("明天上午"), or a very short message."""
+    """A photo, an acknowledgement or thanks, a very short message, or a short one naming a time
+    or day ("好的，明天上午可以"); a longer question that mentions 明天 is still a question."""
     if has_photo or result is None:
         return True
     if result.smalltalk in ("ack", "thanks", "bye"):
         return True
-    if result.facts.when:
-        return True
-    stripped = re.sub(r"[\s\W_]+", "", text)
-    return len(stripped) <= SHORT_REPLY_CHARS
+    size = len(re.sub(r"[\s\W_]+", "", text))
+    return size <= SHORT_REPLY_CHARS or (bool(result.facts.when) and size <= TIME_REPLY_CHARS)
 
 
 def offer_to_lawyer(
@@ -71,7 +72,7 @@ def offer_to_lawyer(
 
 
 def offer(threads: Sequence[ThreadEnquiry], texts: Texts) -> Reply:
-    """"发给律师（咨询 #REF）吗？" [发给律师] [这是新问题]; with several, one button per enquiry."""
+    """ "发给律师（咨询 #REF）吗？" [发给律师] [这是新问题]; with several, one button per enquiry."""
     shown = list(threads[:MAX_CHOICES])
     new = Button(texts.label("button.new_question"), NEW_QUESTION)
     if len(shown) == 1:
