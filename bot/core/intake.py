@@ -243,13 +243,3 @@ def fact_items(data: IntakeData) -> list[tuple[str, str]]:
         ("fact.events", "、".join(data.events)),
         ("fact.amount", data.amount),
     ]
-
-
-def facts(data: IntakeData) -> list[tuple[str, str]]:
-    """The structured facts of a draft or an enquiry (a subclass), labelled, in display order."""
-    return [
-        ("欠款类型", data.lender),
-        ("逾期时间", data.overdue),
-        ("发生的情况", "、".join(data.events)),
-        ("金额", data.amount),
-    ]

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.htmltext import split_html
 from bot.core.answer_layout import layout
+from bot.core.htmltext import split_html
 from bot.core.knowledge import Entry, Firm, KnowledgeBase
 from bot.core.markup import bold, esc, markup_to_html, markup_to_plain
 from bot.core.messages import Texts

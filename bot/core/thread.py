@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.core.matcher import MatchResult
 from bot.core.messages import Texts
@@ -43,7 +43,10 @@ class ThreadEnquiry(Protocol):
     def updated_at(self) -> float: ...
 
 
-def open_threads(enquiries: Sequence[ThreadEnquiry], now: float) -> list[ThreadEnquiry]:
+E = TypeVar("E", bound=ThreadEnquiry)
+
+
+def open_threads(enquiries: Sequence[E], now: float) -> list[E]:
     """Open enquiries with activity in the last THREAD_DAYS days, newest first."""
     since = now - THREAD_DAYS * 86400
     live = [e for e in enquiries if e.status != "closed" and e.updated_at >= since]

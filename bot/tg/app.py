@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
+from bot.core.messages import Texts
 from bot.tg import cases, faults, firm, group, handlers, inline, intake, learn, outbox, reload
 from bot.tg.context import BotData, Brain, ChatData, UserData
 from bot.tg.handoff import Handoff
@@ -35,26 +36,13 @@ from bot.tg.updates import UpdatesRequest
 
 log = logging.getLogger(__name__)
 
-COMMANDS_ZH = [
-    BotCommand("start", "开始 / 常见问题"),
-    BotCommand("topics", "按主题浏览"),
-    BotCommand("lawyer", "联系律师"),
-    BotCommand("mycases", "我的律师咨询"),
-    BotCommand("privacy", "隐私说明与删除数据"),
-    BotCommand("forget", "删除我的数据"),
-    BotCommand("cancel", "取消正在填写的内容"),
-    BotCommand("help", "使用说明"),
-]
-COMMANDS_EN = [
-    BotCommand("start", "Start / common questions"),
-    BotCommand("topics", "Browse topics"),
-    BotCommand("lawyer", "Contact a lawyer"),
-    BotCommand("mycases", "My enquiries to the lawyers"),
-    BotCommand("privacy", "Privacy and deleting your data"),
-    BotCommand("forget", "Delete my data"),
-    BotCommand("cancel", "Cancel what I am filling in"),
-    BotCommand("help", "How to use this bot"),
-]
+# The command menu, in this order; descriptions from knowledge/messages.yaml (command.*).
+COMMANDS = ("start", "topics", "lawyer", "mycases", "privacy", "forget", "cancel", "help")
+
+
+def commands(texts: Texts) -> list[BotCommand]:
+    return [BotCommand(name, texts.plain(f"command.{name}")) for name in COMMANDS]
+
 
 AnyApp = Application[Any, Any, Any, Any, BotData, Any]
 
@@ -71,8 +59,9 @@ async def _post_init(app: AnyApp) -> None:
     schedule_jobs(app)
     me = await app.bot.get_me()
     bot_data.bot_username = me.username or ""
-    await app.bot.set_my_commands(COMMANDS_ZH)
-    await app.bot.set_my_commands(COMMANDS_EN, language_code="en")
+    brain = bot_data.require_brain()
+    await app.bot.set_my_commands(commands(brain.texts("zh")))
+    await app.bot.set_my_commands(commands(brain.texts("en")), language_code="en")
     log.info("bot @%s ready with %d entries", me.username, len(bot_data.require_brain().kb.entries))
     bot_data.startup_phase = "updates"
 
@@ -108,6 +97,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
     app.bot_data.settings = settings
     app.bot_data.brain = Brain.build(kb, settings)
     app.bot_data.handoff = Handoff(settings)
+    app.bot_data.handoff.words = lambda: app.bot_data.require_brain().texts()
     reload.remember_stamp(app.bot_data)
     register_handlers(app)
     return app
@@ -162,7 +152,8 @@ def register_handlers(app: AnyApp) -> None:
     admins = filters.User(user_id=settings.admin_ids)
     app.add_handler(CommandHandler("reload", reload.reload_command, filters=new & admins, block=False))
 
-    app.add_handler(CallbackQueryHandler(intake.lawyer_button, pattern=r"^l$"))
+    app.add_handler(CallbackQueryHandler(intake.lawyer_button, pattern=r"^l(:q)?$"))
+    app.add_handler(CallbackQueryHandler(handlers.thread_button, pattern=r"^h:"))
     app.add_handler(CallbackQueryHandler(intake.on_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(firm.on_button, pattern=r"^e:"))
     app.add_handler(CallbackQueryHandler(cases.followup_button, pattern=r"^f:"))

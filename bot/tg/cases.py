@@ -12,18 +12,10 @@ import re
 from telegram import ForceReply, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.core.handoff import (
-    Copy,
-    MessageRef,
-    Photo,
-    Text,
-    firm_forget_notice,
-    forget_done,
-    forget_question,
-    my_cases,
-    relay_to_firm,
-)
-from bot.tg.context import Context
+from bot.core.handoff import Copy, Enquiry, MessageRef, Photo, Text
+from bot.core.handoff_texts import firm_forget_notice, forget_done, forget_question, my_cases, relay_to_firm
+from bot.core.messages import Texts
+from bot.tg.context import Context, lang_of
 from bot.tg.handoff import Handoff
 from bot.tg.outbox import enqueue, kick
 from bot.tg.replies import send_reply
@@ -31,11 +23,31 @@ from bot.tg.replies import send_reply
 log = logging.getLogger(__name__)
 
 _FOLLOWUP = re.compile(r"^f:(\d{1,12})$")
-PRIVATE_ONLY = "为保护隐私，请私聊我使用这个命令。"
 
 
 def _handoff(context: Context) -> Handoff:
     return context.bot_data.require_handoff()
+
+
+def _texts(context: Context, update: object) -> Texts:
+    return context.bot_data.require_brain().texts(lang_of(update))
+
+
+async def queue_followup(context: Context, message: Message, enquiry: Enquiry) -> None:
+    """Pass the borrower's message on to the enquiry's thread in the firm chat, through the outbox."""
+    firm_t = context.bot_data.require_brain().texts()  # the firm reads Chinese
+    handoff = _handoff(context)
+    origin = MessageRef(message.chat.id, message.message_id)
+    payload: Text | Photo | Copy
+    if message.text:
+        payload = Text(relay_to_firm(enquiry, message.text, firm_t), origin)
+    elif message.photo:
+        payload = Photo(message.photo[-1].file_id, relay_to_firm(enquiry, message.caption, firm_t), origin)
+    else:
+        payload = Copy(origin, relay_to_firm(enquiry, message.caption, firm_t), origin)
+    enqueue(handoff.db(), "firm", payload, handoff.now(), enquiry)
+    log.info("follow-up queued for enquiry #%s", enquiry.ref)
+    kick(context)
 
 
 async def user_followup(update: Update, context: Context) -> None:
@@ -48,21 +60,12 @@ async def user_followup(update: Update, context: Context) -> None:
     enquiry = storage.linked_enquiry(message.chat.id, message.reply_to_message.message_id, "user")
     if enquiry is None or enquiry.user_id != user.id:
         return  # not about an enquiry: the normal handlers answer it
+    t = _texts(context, update)
     if enquiry.status == "closed":
-        await message.reply_text(f"咨询 #{enquiry.ref} 已结案。如有新的问题，请发送 /lawyer 重新咨询。")
+        await message.reply_text(t("followup.closed", ref=enquiry.ref))
         raise ApplicationHandlerStop
-    origin = MessageRef(message.chat.id, message.message_id)
-    payload: Text | Photo | Copy
-    if message.text:
-        payload = Text(relay_to_firm(enquiry, message.text), origin)
-    elif message.photo:
-        payload = Photo(message.photo[-1].file_id, relay_to_firm(enquiry, message.caption), origin)
-    else:
-        payload = Copy(origin, relay_to_firm(enquiry, message.caption), origin)
-    enqueue(storage, "firm", payload, handoff.now(), enquiry)
-    log.info("follow-up queued for enquiry #%s", enquiry.ref)
-    kick(context)
-    await message.reply_text(f"已转给律所（咨询 #{enquiry.ref}）。律师回复后会在这里通知您。")
+    await queue_followup(context, message, enquiry)
+    await message.reply_text(t("thread.sent", ref=enquiry.ref))
     raise ApplicationHandlerStop
 
 
@@ -74,16 +77,17 @@ async def followup_button(update: Update, context: Context) -> None:
     m = _FOLLOWUP.match(query.data or "")
     handoff = _handoff(context)
     enquiry = handoff.db().enquiry(int(m.group(1))) if m else None
+    t = _texts(context, update)
     if enquiry is None or enquiry.user_id != query.from_user.id or not isinstance(query.message, Message):
-        await query.answer("这个按钮已失效")
+        await query.answer(t.plain("invalid.toast"))
         return
     await query.answer()
     if enquiry.status == "closed":
-        await query.message.reply_text(f"咨询 #{enquiry.ref} 已结案。如有新的问题，请发送 /lawyer 重新咨询。")
+        await query.message.reply_text(t("followup.closed", ref=enquiry.ref))
         return
     prompt = await query.message.reply_text(
-        f"请直接在下面写下要补充给律所的内容（咨询 #{enquiry.ref}，文字或照片）：",
-        reply_markup=ForceReply(input_field_placeholder="补充情况"),
+        t("followup.prompt", ref=enquiry.ref),
+        reply_markup=ForceReply(input_field_placeholder=t.plain("followup.placeholder")),
     )
     handoff.db().link(prompt.chat.id, prompt.message_id, enquiry, "user")
 
@@ -93,10 +97,11 @@ async def mycases_command(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
+    t = _texts(context, update)
     if message.chat.type != "private":
-        await message.reply_text(PRIVATE_ONLY)
+        await message.reply_text(t("private_only"))
         return
-    await send_reply(message, my_cases(_handoff(context).db().enquiries_of(user.id)))
+    await send_reply(message, my_cases(_handoff(context).db().enquiries_of(user.id), t))
 
 
 async def forget_command(update: Update, context: Context) -> None:
@@ -104,10 +109,11 @@ async def forget_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
+    t = _texts(context, update)
     if message.chat.type != "private":
-        await message.reply_text(PRIVATE_ONLY)
+        await message.reply_text(t("private_only"))
         return
-    await send_reply(message, forget_question())
+    await send_reply(message, forget_question(t))
 
 
 async def forget_button(update: Update, context: Context) -> None:
@@ -124,11 +130,12 @@ async def forget_button(update: Update, context: Context) -> None:
             "g:no",
         )
     ):
-        await query.answer("按钮已失效")
+        await query.answer(_texts(context, update).plain("invalid.toast"))
         return
+    t = _texts(context, update)
     await query.answer()
     if query.data != "g:yes":
-        await query.message.edit_text("好的，没有删除任何数据。")
+        await query.message.edit_text(t("forget.kept"))
         return
     handoff = _handoff(context)
     storage = handoff.db()
@@ -138,10 +145,15 @@ async def forget_button(update: Update, context: Context) -> None:
     if context.user_data is not None:
         context.user_data.last_answer = ""
     if at_firm:
-        enqueue(storage, "firm", Text(firm_forget_notice(at_firm)), handoff.now())
+        enqueue(
+            storage,
+            "firm",
+            Text(firm_forget_notice(at_firm, context.bot_data.require_brain().texts())),
+            handoff.now(),
+        )
         kick(context)
     log.info("user data deleted on request: %s", {k: v for k, v in deleted.items() if v})
-    reply = forget_done(deleted, at_firm)
+    reply = forget_done(deleted, at_firm, t)
     await query.message.edit_text(reply.text)
 
 
@@ -152,7 +164,7 @@ async def resend_command(update: Update, context: Context) -> None:
     if message is None or user is None or user.id not in handoff.settings.admin_ids:
         return
     if message.chat.type != "private":
-        await message.reply_text(PRIVATE_ONLY)
+        await message.reply_text(_texts(context, update)("private_only"))
         return
     ref = (context.args or [""])[0].lstrip("#").upper()
     enquiry = handoff.db().enquiry_by_ref(ref) if ref else None

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.core.dialog import Dialog
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, build_matcher
+from bot.core.messages import Lang, Texts
 from bot.storage import Database
 from bot.tg.handoff import Handoff
 
@@ -35,6 +36,17 @@ class Brain:
     def build(cls, kb: KnowledgeBase, settings: Settings) -> Brain:
         matcher = build_matcher(kb, settings.model_cache_dir, semantic=settings.semantic)
         return cls(kb, matcher, Dialog(kb, matcher, as_html=True))
+
+    def texts(self, lang: Lang = "zh") -> Texts:
+        """The bot's words (knowledge/messages.yaml) for one audience, as Telegram HTML."""
+        return Texts(self.kb.messages, lang)
+
+
+def lang_of(update: object) -> Lang:
+    """English for users whose Telegram language is English; Chinese for everyone else."""
+    user = getattr(update, "effective_user", None) or getattr(update, "from_user", None)
+    code = getattr(user, "language_code", None) or ""
+    return "en" if code.lower().startswith("en") else "zh"
 
 
 class BotData:
@@ -70,6 +82,9 @@ class UserData:
         # The entry id of the last answer the user saw (NO_MATCH: none found), so the firm
         # learns which answer did not settle the matter.
         self.last_answer: str = ""
+        # The last question the bot could not answer: the lawyer button under that reply
+        # (`l:q`) carries it into the form.
+        self.unanswered: str = ""
 
 
 @dataclass(frozen=True)

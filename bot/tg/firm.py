@@ -17,16 +17,8 @@ import re
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.core.handoff import (
-    Copy,
-    Enquiry,
-    MessageRef,
-    Text,
-    firm_card,
-    not_routed,
-    relay_to_user,
-    status_notice,
-)
+from bot.core.handoff import Copy, Enquiry, MessageRef, Text
+from bot.core.handoff_texts import firm_card, not_routed, relay_to_user, status_notice
 from bot.storage.base import EnquiryStatus
 from bot.tg.context import Context
 from bot.tg.handoff import Handoff
@@ -78,31 +70,32 @@ async def on_button(update: Update, context: Context) -> None:
     m = _ACTION.match(query.data or "")
     message = query.message
     if m is None or not isinstance(message, Message) or message.chat.id != handoff.settings.firm_chat_id:
-        await query.answer("按钮已失效")
+        await query.answer(handoff.texts().plain("invalid.toast"))
         return
+    t = handoff.texts()
     if not await handoff.is_firm_member(context.bot, query.from_user.id):
         log.warning("firm button pressed by a non-member (user %s); ignored", query.from_user.id)
-        await query.answer("仅限律所成员操作", show_alert=True)
+        await query.answer(t.plain("firm.members_only"), show_alert=True)
         return
     storage = handoff.db()
     enquiry = card_enquiry(handoff, message, int(m.group(2)))
     if enquiry is None:
-        await query.answer("该咨询已删除（用户已删除数据或已过保存期限）", show_alert=True)
+        await query.answer(t.plain("firm.deleted"), show_alert=True)
         return
     if enquiry.status == "closed":
-        await query.answer("已结案")
+        await query.answer(t.plain("firm.closed"))
         return
     status: EnquiryStatus = "taken" if m.group(1) == "t" else "closed"
     if status == "taken" and enquiry.status != "open":
-        await query.answer(f"已由 {enquiry.handled_by or '其他律师'} 接手")
+        await query.answer(t.plain("firm.taken_by", who=enquiry.handled_by or t.plain("firm.another_lawyer")))
         return
     updated = storage.set_status(enquiry.id, status, query.from_user.full_name, handoff.now())
     assert updated is not None
-    enqueue(storage, "user", Text(status_notice(updated)), handoff.now(), updated)
+    enqueue(storage, "user", Text(status_notice(updated, t)), handoff.now(), updated)
     kick(context)
     log.info("enquiry #%s %s", updated.ref, status)
-    await query.answer("已接手" if status == "taken" else "已结案")
-    card = firm_card(updated)
+    await query.answer(t.plain("firm.taken" if status == "taken" else "firm.closed"))
+    card = firm_card(updated, t)
     await message.edit_text(card.text, reply_markup=keyboard(card))
 
 
@@ -132,25 +125,25 @@ async def firm_reply(update: Update, context: Context) -> None:
         )
         raise ApplicationHandlerStop
     storage = handoff.db()
+    t = handoff.texts()
     enquiry = card_enquiry(handoff, replied, _card_id(replied))
     if enquiry is None:
         if storage.is_notice(replied.chat.id, replied.message_id):
-            text = not_routed("notice")
+            text = not_routed("notice", t)
         else:
-            text = not_routed("deleted" if _card_id(replied) is not None else "unknown")
+            text = not_routed("deleted" if _card_id(replied) is not None else "unknown", t)
         await _answer(handoff, message, text)
         raise ApplicationHandlerStop
     if enquiry.status == "closed":
-        await _answer(
-            handoff, message, f"咨询 #{enquiry.ref} 已结案，没有转达。如需继续，请让用户重新提交 /lawyer。"
-        )
+        await _answer(handoff, message, t("firm.closed_not_relayed", ref=enquiry.ref))
         raise ApplicationHandlerStop
     origin = MessageRef(message.chat.id, message.message_id)
+    relayed = relay_to_user(enquiry, message.text or message.caption, t)
     if message.text:
-        payload: Text | Copy = Text(relay_to_user(enquiry, message.text), origin, ack=True, reply_button=True)
+        payload: Text | Copy = Text(relayed, origin, ack=True, reply_button=True)
     else:
         source = MessageRef(message.chat.id, message.message_id)
-        payload = Copy(source, relay_to_user(enquiry, message.caption), origin, ack=True, reply_button=True)
+        payload = Copy(source, relayed, origin, ack=True, reply_button=True)
     enqueue(storage, "user", payload, handoff.now(), enquiry)
     if enquiry.status in ("open", "taken"):
         storage.set_status(enquiry.id, "answered", sender.full_name, handoff.now())

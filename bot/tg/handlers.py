@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 
 from telegram import Chat, Message, MessageEntity, Update
@@ -11,19 +10,17 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
+from bot.core import thread
 from bot.core.dialog import Reply
 from bot.core.privacy import mask_pii
 from bot.core.render import split_message
+from bot.storage import Enquiry, StorageUnavailable
 from bot.tg import learn
-from bot.tg.context import NO_MATCH, Answered, Context
+from bot.tg.cases import queue_followup
+from bot.tg.context import NO_MATCH, Answered, Context, lang_of
 from bot.tg.replies import edit_or_send, keyboard, send_reply
 
 log = logging.getLogger(__name__)
-
-
-def _english(update: Update) -> bool:
-    user = update.effective_user
-    return bool(user and user.language_code and user.language_code.lower().startswith("en"))
 
 
 def _is_private(chat: Chat | None) -> bool:
@@ -71,7 +68,7 @@ async def start(update: Update, context: Context) -> None:
     if message is None:
         return
     payload = context.args[0] if context.args else None
-    reply = context.bot_data.require_brain().dialog.start(payload, "en" if _english(update) else "zh")
+    reply = context.bot_data.require_brain().dialog.start(payload, lang_of(update))
     remember_answer(context, reply)
     await send_reply(message, reply)
 
@@ -79,20 +76,24 @@ async def start(update: Update, context: Context) -> None:
 async def help_command(update: Update, context: Context) -> None:
     """/help: how to use the bot."""
     if update.effective_message:
-        await send_reply(update.effective_message, context.bot_data.require_brain().dialog.help())
+        await send_reply(
+            update.effective_message, context.bot_data.require_brain().dialog.help(lang_of(update))
+        )
 
 
 async def topics_command(update: Update, context: Context) -> None:
     """/topics: browse all topics."""
     if update.effective_message:
-        await send_reply(update.effective_message, context.bot_data.require_brain().dialog.topics_menu(0))
+        menu = context.bot_data.require_brain().dialog.topics_menu(0, lang_of(update))
+        await send_reply(update.effective_message, menu)
 
 
 async def privacy_command(update: Update, context: Context) -> None:
     """/privacy: what is stored and how to delete it."""
     if update.effective_message:
         days = context.bot_data.settings.retention_days
-        await send_reply(update.effective_message, context.bot_data.require_brain().dialog.privacy(days))
+        reply = context.bot_data.require_brain().dialog.privacy(days, lang_of(update))
+        await send_reply(update.effective_message, reply)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -104,12 +105,23 @@ async def on_text(update: Update, context: Context) -> None:
     if text is None:
         return
     brain = context.bot_data.require_brain()
+    lang = lang_of(update)
     if not text.strip():
-        await send_reply(message, brain.dialog.help())
+        await send_reply(message, brain.dialog.help(lang))
         return
+    threads = _open_threads(context, update) if _is_private(message.chat) else []
     # Matching is CPU work (tens of milliseconds with the semantic model): off the event loop,
     # so other chats' replies are not held up (and leave when our rate limiter lets them).
-    reply = await asyncio.to_thread(brain.dialog.ask, text)
+    reply = await asyncio.to_thread(brain.dialog.ask, text, lang)
+    if threads and thread.offer_to_lawyer(text, reply.match, threads):
+        # Probably meant for the lawyer (after an answer, "好的，明天上午可以"): ask first.
+        await _offer_thread(message, context, threads, lang)
+        return
+    await _send_answer(update, context, message, text, reply)
+
+
+async def _send_answer(update: Update, context: Context, message: Message, text: str, reply: Reply) -> None:
+    """Send the reply to a typed question; remember it (for the firm, for edits, for the log)."""
     if reply.match is not None:
         log.info(
             "question decision=%s entry=%s score=%.3f len=%d",
@@ -119,6 +131,8 @@ async def on_text(update: Update, context: Context) -> None:
             len(text),
         )
     remember_answer(context, reply)
+    if reply.kind == "none" and reply.match is not None and context.user_data is not None:
+        context.user_data.unanswered = text  # the lawyer button under it carries these words
     sent = await send_reply(message, reply, quote=not _is_private(message.chat))
     learn.record_question(context, update, text, reply, sent)
     if context.chat_data is not None:
@@ -139,7 +153,8 @@ async def on_edit(update: Update, context: Context) -> None:
     text = addressed_text(message, context.bot_data.bot_username, context.bot.id)
     if earlier is None or text is None or not text.strip():
         return
-    reply = await asyncio.to_thread(context.bot_data.require_brain().dialog.ask, text)  # CPU work
+    dialog = context.bot_data.require_brain().dialog
+    reply = await asyncio.to_thread(dialog.ask, text, lang_of(update))  # CPU work
     key = _answer_key(reply)
     if key == earlier.key:
         return
@@ -159,11 +174,77 @@ async def on_edit(update: Update, context: Context) -> None:
 
 
 async def on_non_text(update: Update, context: Context) -> None:
-    """Stickers, photos, voice, documents, locations: ask for a typed question."""
+    """Stickers, photos, voice, documents, locations: ask for a typed question (a photo while an
+    enquiry is open is first offered to the lawyer)."""
     message = update.effective_message
     if message is None or not _is_private(message.chat):
         return
-    await send_reply(message, context.bot_data.require_brain().dialog.non_text())
+    lang = lang_of(update)
+    threads = _open_threads(context, update) if message.photo else []
+    if threads:
+        await _offer_thread(message, context, threads, lang)
+        return
+    await send_reply(message, context.bot_data.require_brain().dialog.non_text(lang))
+
+
+def _open_threads(context: Context, update: Update) -> list[Enquiry]:
+    """The user's open enquiries with recent activity, newest first ([] if the database is down)."""
+    user, handoff = update.effective_user, context.bot_data.handoff
+    if user is None or handoff is None or handoff.storage is None:
+        return []
+    try:
+        enquiries = handoff.db().enquiries_of(user.id)
+    except StorageUnavailable as exc:
+        log.warning("open enquiries unreadable: %s", exc)
+        return []
+    return thread.open_threads(enquiries, handoff.now())
+
+
+async def _offer_thread(message: Message, context: Context, threads: list[Enquiry], lang: str) -> None:
+    """ "发给律师（咨询 #REF）吗？" as a reply to the message it is about (the tap finds it there)."""
+    t = context.bot_data.require_brain().texts("en" if lang == "en" else "zh")
+    offer = thread.offer(threads, t)
+    await message.reply_text(offer.text, reply_markup=keyboard(offer), do_quote=True)
+    log.info("offered a message to the lawyer (%d open enquiries)", len(threads))
+
+
+async def thread_button(update: Update, context: Context) -> None:
+    """[发给律师] sends the message the offer replies to as a follow-up; [这是新问题] answers it."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.bot_data.require_brain().texts(lang_of(update))
+    choice = thread.parse(query.data)
+    offer = query.message if isinstance(query.message, Message) else None
+    original = offer.reply_to_message if offer is not None else None
+    if choice is None or offer is None:
+        await query.answer(t.plain("invalid.toast"))
+        return
+    if original is None or original.from_user is None or original.from_user.id != query.from_user.id:
+        await query.answer(t.plain("thread.gone"), show_alert=True)
+        return
+    if choice == 0:  # a new question: answered as if the offer had not been made
+        await query.answer()
+        await offer.edit_reply_markup(None)
+        if original.text:
+            reply = await asyncio.to_thread(
+                context.bot_data.require_brain().dialog.ask, original.text, lang_of(update)
+            )
+            await _send_answer(update, context, original, original.text, reply)
+        else:
+            await send_reply(original, context.bot_data.require_brain().dialog.non_text(lang_of(update)))
+        return
+    handoff = context.bot_data.require_handoff()
+    enquiry = handoff.db().enquiry(choice)
+    if enquiry is None or enquiry.user_id != query.from_user.id:
+        await query.answer(t.plain("invalid.toast"))
+        return
+    await query.answer()
+    if enquiry.status == "closed":
+        await offer.edit_text(t("followup.closed", ref=enquiry.ref))
+        return
+    await queue_followup(context, original, enquiry)
+    await offer.edit_text(t("thread.sent", ref=enquiry.ref))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -172,14 +253,15 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None:
         return
     brain = context.bot_data.require_brain()
-    reply = brain.dialog.act(query.data)
+    lang = lang_of(update)
+    reply = brain.dialog.act(query.data, lang)
     if reply is None:  # "l": the intake's own handler is registered before this one
         await query.answer()
         return
     if reply.kind == "invalid":
         log.warning("refused callback data %r", mask_pii(str(query.data))[:80])
         # A short notice on the button is enough; a forged payload gets no further reply.
-        await query.answer("按钮已失效", show_alert=False)
+        await query.answer(brain.texts(lang).plain("invalid.toast"), show_alert=False)
         return
     await query.answer()
     message = query.message
@@ -196,7 +278,9 @@ async def on_button(update: Update, context: Context) -> None:
 async def callback_without_data(update: Update, context: Context) -> None:
     """A button press that carries no data: refused before any other handler sees it."""
     if update.callback_query is not None:
-        await update.callback_query.answer("按钮已失效")
+        await update.callback_query.answer(
+            context.bot_data.require_brain().texts(lang_of(update)).plain("invalid.toast")
+        )
     raise ApplicationHandlerStop
 
 
@@ -205,8 +289,10 @@ async def error_handler(update: object, context: Context) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message and _is_private(update.effective_chat):
         try:
-            await update.effective_message.reply_text(
-                html.escape("抱歉，处理您的消息时出了点问题。请稍后再试，或发送 /help。")
+            brain = context.bot_data.brain
+            text = (
+                brain.texts(lang_of(update))("error") if brain is not None else "Sorry, something went wrong."
             )
+            await update.effective_message.reply_text(text)
         except Exception:  # the network may be what failed; the log above already has it
             log.warning("could not tell the user about the error", exc_info=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot
@@ -19,6 +20,7 @@ from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.core.delivery import Policy
+from bot.core.messages import Texts
 from bot.core.privacy import mask_pii
 from bot.storage import Database, EnquiryStore, open_for_bot
 
@@ -51,6 +53,14 @@ class Handoff:
     firm_down_alerted: bool = False
     _members: dict[int, float] = field(default_factory=dict)
     _lock: asyncio.Lock | None = None
+    # The bot's Chinese words (knowledge/messages.yaml) as the current knowledge base has them;
+    # set by app.py, so a reload reaches the outbox too.
+    words: Callable[[], Texts] | None = None
+
+    def texts(self) -> Texts:
+        if self.words is None:
+            raise RuntimeError("hand-off texts not set up")
+        return self.words()
 
     @property
     def lock(self) -> asyncio.Lock:

@@ -24,12 +24,12 @@ log = logging.getLogger(__name__)
 CACHE_SECONDS = 30
 
 
-def _article(item: InlineItem, bot_username: str) -> InlineQueryResultArticle:
+def _article(item: InlineItem, bot_username: str, label: str) -> InlineQueryResultArticle:
     markup = None
     if item.entry_id and bot_username:
         # Deep link into the private chat, where related questions and the lawyer button live.
         url = f"https://t.me/{bot_username}?start={item.entry_id}"
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("在机器人中查看 / 继续提问", url=url)]])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
     return InlineQueryResultArticle(
         id=item.id,
         title=item.title,
@@ -51,7 +51,9 @@ async def inline_query(update: Update, context: Context) -> None:
     brain = context.bot_data.require_brain()
     items = inline_results(brain.kb, brain.matcher, query.query)
     username = context.bot_data.bot_username
-    await query.answer([_article(i, username) for i in items], cache_time=CACHE_SECONDS, is_personal=False)
+    label = context.bot_data.require_brain().texts().label("button.open_in_bot")
+    articles = [_article(i, username, label) for i in items]
+    await query.answer(articles, cache_time=CACHE_SECONDS, is_personal=False)
 
 
 async def chosen_result(update: Update, context: Context) -> None:

@@ -12,26 +12,27 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import ApplicationHandlerStop
 
-from bot.core.dialog import Reply
-from bot.core.handoff import new_ref, receipt
+from bot.core.dialog import Reply, parse_action
+from bot.core.handoff import new_ref
+from bot.core.handoff_texts import receipt
 from bot.core.intake import Intake, IntakeData, Step
+from bot.core.messages import Texts
 from bot.storage import Draft, DuplicateRef, NewEnquiry, StorageUnavailable
-from bot.tg.context import NO_MATCH, Context
+from bot.tg.context import NO_MATCH, Context, lang_of
 from bot.tg.handoff import Handoff
 from bot.tg.outbox import kick
 from bot.tg.replies import edit_or_send, send_reply
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = Reply(
-    "抱歉，联系律师的功能暂时无法使用（系统维护中），请几分钟后再发送 /lawyer。"
-    "您仍然可以直接向我提问，我会照常回答。",
-    "info",
-)
+
+def _intake(context: Context, update: object) -> Intake:
+    kb = context.bot_data.require_brain().kb
+    return Intake(kb, context.bot_data.settings.retention_days, lang_of(update))
 
 
-def _intake(context: Context) -> Intake:
-    return Intake(context.bot_data.require_brain().kb, context.bot_data.settings.retention_days)
+def _texts(context: Context, update: object) -> Texts:
+    return context.bot_data.require_brain().texts(lang_of(update))
 
 
 def _handoff(context: Context) -> Handoff:
@@ -42,7 +43,7 @@ def _last_answer(context: Context) -> str:
     """The title of the last answer the user saw (remembered by entry id), for the firm's card."""
     seen = context.user_data.last_answer if context.user_data is not None else ""
     if seen == NO_MATCH:
-        return "（机器人没有找到匹配的回答）"
+        return context.bot_data.require_brain().texts().plain("intake.no_answer")
     entry = context.bot_data.require_brain().kb.entry(seen) if seen else None
     return entry.title if entry is not None else ""
 
@@ -58,41 +59,39 @@ def _live_draft(handoff: Handoff, user_id: int) -> tuple[Draft | None, bool]:
     return draft, False
 
 
-def _rate_limited(handoff: Handoff, user_id: int) -> Reply | None:
+def _rate_limited(handoff: Handoff, user_id: int, t: Texts) -> Reply | None:
     limit = handoff.settings.enquiries_per_hour
     recent = handoff.db().count_enquiries_since(user_id, handoff.now() - 3600)
     if recent < limit:
         return None
-    return Reply(
-        f"您在一小时内已经提交了 {recent} 条咨询（上限 {limit} 条），律所会逐一处理。"
-        "请稍后再提交新的咨询；要补充已提交的咨询，请回复律所发来的消息，或发送 /mycases 查看。",
-        "info",
-    )
+    return Reply(t("intake.rate_limited", recent=recent, limit=limit), "info")
 
 
-async def _begin(message: Message, user: User, context: Context) -> None:
+async def _begin(message: Message, user: User, context: Context, question: str = "") -> None:
+    """A new form; `question` (the borrower's unanswered words) is offered at its step."""
     handoff = _handoff(context)
-    step = _intake(context).begin(_last_answer(context))
+    t = _texts(context, user)
+    step = _intake(context, user).begin(_last_answer(context), question)
     try:
-        limited = _rate_limited(handoff, user.id)
+        limited = _rate_limited(handoff, user.id, t)
         if limited is None:
             handoff.db().save_draft(user.id, message.chat.id, "consent", step.data.to_dict(), handoff.now())
     except StorageUnavailable as exc:  # the database is down: say so, keep answering questions
         log.warning("hand-off not started: %s", exc)
-        await send_reply(message, UNAVAILABLE)
+        await send_reply(message, Reply(t("intake.unavailable"), "info"))
         return
     await send_reply(message, limited or step.reply)
 
 
-async def _group_pointer(message: Message, context: Context) -> None:
+async def _group_pointer(message: Message, context: Context, update: object) -> None:
     """In groups the form is not started: show the firm's details and a link to a private chat."""
-    brain = context.bot_data.require_brain()
-    reply = brain.dialog.lawyer()
-    text = reply.text + "\n\n为保护隐私，请私聊我发送 /lawyer 提交咨询。"
+    t = _texts(context, update)
+    reply = context.bot_data.require_brain().dialog.lawyer(t.lang)
+    text = reply.text + "\n\n" + t("intake.group_pointer")
     markup = None
     if context.bot_data.bot_username:
         url = f"https://t.me/{context.bot_data.bot_username}"
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("私聊机器人", url=url)]])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.label("button.private_chat"), url=url)]])
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -102,13 +101,13 @@ async def lawyer_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     if message.chat.type != "private":
-        await _group_pointer(message, context)
+        await _group_pointer(message, context, update)
         return
     await _begin(message, user, context)
 
 
 async def lawyer_button(update: Update, context: Context) -> None:
-    """The "联系律师" button under answers and the no-match reply."""
+    """The "问律师" button (`l`); under the no-answer reply (`l:q`) it carries the question."""
     query = update.callback_query
     if query is None:
         return
@@ -117,9 +116,12 @@ async def lawyer_button(update: Update, context: Context) -> None:
     if not isinstance(message, Message):
         return
     if message.chat.type != "private":
-        await _group_pointer(message, context)
+        await _group_pointer(message, context, update)
         return
-    await _begin(message, query.from_user, context)
+    action = parse_action(query.data)
+    carried = action is not None and action.with_question and context.user_data is not None
+    question = context.user_data.unanswered if carried and context.user_data is not None else ""
+    await _begin(message, query.from_user, context, question)
 
 
 async def cancel_command(update: Update, context: Context) -> None:
@@ -128,9 +130,9 @@ async def cancel_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     if _handoff(context).db().delete_draft(user.id):
-        await send_reply(message, _intake(context).cancelled())
+        await send_reply(message, _intake(context, update).cancelled())
     else:
-        await message.reply_text("现在没有正在填写的内容，无需取消。")
+        await message.reply_text(_texts(context, update)("intake.nothing_to_cancel"))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -139,15 +141,13 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None or not isinstance(query.message, Message):
         return
     handoff = _handoff(context)
-    draft, expired = _live_draft(handoff, query.from_user.id)
+    draft, _ = _live_draft(handoff, query.from_user.id)
     if draft is None:
-        await query.answer(
-            "表单已失效" + ("（超时）" if expired else "") + "，请重新发送 /lawyer", show_alert=True
-        )
+        await query.answer(_texts(context, update).plain("intake.expired"), show_alert=True)
         return
-    step = _intake(context).button(draft.step, IntakeData.from_dict(draft.data), query.data)
+    step = _intake(context, update).button(draft.step, IntakeData.from_dict(draft.data), query.data)
     if step is None:
-        await query.answer("这个按钮已失效，请使用最新消息里的按钮")
+        await query.answer(_texts(context, update).plain("intake.stale_button"))
         return
     await query.answer()
     await _apply(step, draft, query.message, query.from_user, context)
@@ -165,7 +165,7 @@ async def on_input(update: Update, context: Context) -> None:
         log.warning("intake draft unreadable: %s", exc)
         return
     if expired:
-        await send_reply(message, _intake(context).timed_out())
+        await send_reply(message, _intake(context, update).timed_out())
         raise ApplicationHandlerStop
     if draft is None:
         return
@@ -173,10 +173,11 @@ async def on_input(update: Update, context: Context) -> None:
         handoff.db().delete_draft(user.id)
         return
     data = IntakeData.from_dict(draft.data)
+    intake = _intake(context, update)
     if message.photo:
-        step = _intake(context).photo(draft.step, data, message.photo[-1].file_id, message.caption or "")
+        step = intake.photo(draft.step, data, message.photo[-1].file_id, message.caption or "")
     else:
-        step = _intake(context).text(draft.step, data, message.text or "")
+        step = intake.text(draft.step, data, message.text or "")
     for notice in step.notices:
         await message.reply_text(notice)
     await _apply(step, draft, message, user, context)
@@ -201,7 +202,8 @@ async def _apply(step: Step, draft: Draft, message: Message, user: User, context
 async def _submit(data: IntakeData, draft: Draft, message: Message, user: User, context: Context) -> None:
     handoff = _handoff(context)
     storage = handoff.db()
-    limited = _rate_limited(handoff, user.id)
+    t = _texts(context, user)
+    limited = _rate_limited(handoff, user.id, t)
     if limited is not None:
         storage.delete_draft(user.id)
         await send_reply(message, limited)
@@ -233,5 +235,5 @@ async def _submit(data: IntakeData, draft: Draft, message: Message, user: User, 
     )
     kick(context)
     await message.edit_reply_markup(None)
-    sent = await send_reply(message, receipt(enquiry, context.bot_data.require_brain().kb.firm))
+    sent = await send_reply(message, receipt(enquiry, context.bot_data.require_brain().kb.firm, t))
     storage.link(sent.chat.id, sent.message_id, enquiry, "user")

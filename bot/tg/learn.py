@@ -23,7 +23,7 @@ from bot.core.messages import Texts
 from bot.core.privacy import mask_pii
 from bot.core.stats import render_stats
 from bot.storage import StorageUnavailable
-from bot.tg.context import Context
+from bot.tg.context import Context, lang_of
 from bot.tg.replies import keyboard, send_reply
 
 log = logging.getLogger(__name__)
@@ -32,9 +32,6 @@ PURGE_JOB = "learn-purge"
 MAX_LOGGED_CHARS = 600  # as much as the matcher reads
 STATS_DAYS = 14
 GAPS_LISTED = 10
-PRIVATE_ONLY = "为保护隐私，请私聊我使用这个命令。"
-THANKS_UP = "谢谢反馈！"
-THANKS_DOWN = "谢谢反馈，我们会改进这条回答。需要的话可以问律师。"
 
 
 async def purge_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -120,6 +117,7 @@ async def feedback_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
+    t = context.bot_data.require_brain().texts(lang_of(update))
     action = parse_action(query.data)
     message = query.message
     rows = _rows(message.reply_markup) if isinstance(message, Message) else ()
@@ -127,10 +125,10 @@ async def feedback_button(update: Update, context: Context) -> None:
     if action is None or action.kind != "feedback" or not isinstance(message, Message) or not offered:
         # Only data we put on this very message counts: forged or replayed taps are refused.
         log.warning("refused feedback data %r", mask_pii(str(query.data))[:80])
-        await query.answer("按钮已失效")
+        await query.answer(t.plain("invalid.toast"))
         return
     if action.vote == 0:  # the thank-you button itself
-        await query.answer(THANKS_UP)
+        await query.answer(t.plain("feedback.toast_up"))
         return
     database = context.bot_data.storage
     if database is not None:
@@ -143,9 +141,9 @@ async def feedback_button(update: Update, context: Context) -> None:
             entry=action.entry_id,
             vote=action.vote,
         )
-    await query.answer(THANKS_UP if action.vote > 0 else THANKS_DOWN)
+    await query.answer(t.plain("feedback.toast_up" if action.vote > 0 else "feedback.toast_down"))
     await message.edit_reply_markup(
-        reply_markup=keyboard(Reply("", "info", after_feedback(rows, action.vote, Texts(context.bot_data.require_brain().kb.messages))))
+        reply_markup=keyboard(Reply("", "info", after_feedback(rows, action.vote, t)))
     )
 
 
@@ -158,7 +156,7 @@ async def _admin_message(update: Update, context: Context) -> Message | None:
     if message is None or user is None or user.id not in context.bot_data.settings.admin_ids:
         return None
     if message.chat.type != "private":
-        await message.reply_text(PRIVATE_ONLY)
+        await message.reply_text(context.bot_data.require_brain().texts()("private_only"))
         return None
     if context.bot_data.storage is None:
         await message.reply_text("数据库未打开。")

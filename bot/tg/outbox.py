@@ -38,7 +38,8 @@ from telegram.ext import CallbackContext
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.delivery import Failure, GiveUp, Retry, WaitForChat, after_failure, waits_for_card
-from bot.core.handoff import Enquiry, Payload, Text, payload_from_dict, payload_to_dict, undelivered
+from bot.core.handoff import Enquiry, Payload, Text, payload_from_dict, payload_to_dict
+from bot.core.handoff_texts import undelivered
 from bot.core.intake import Intake
 from bot.core.privacy import mask_pii
 from bot.storage import EnquiryStore, OutboxRow
@@ -88,7 +89,9 @@ async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None
     now = handoff.now()
     for draft in storage.expired_drafts(now - handoff.config.intake_timeout):
         storage.delete_draft(draft.user_id)
-        reply = Intake(context.bot_data.require_brain().kb, handoff.settings.retention_days).timed_out()
+        reply = Intake(
+            context.bot_data.require_brain().kb, handoff.settings.retention_days, as_html=False
+        ).timed_out()
         try:
             await context.bot.send_message(draft.chat_id, reply.text)
         except TelegramError:
@@ -255,12 +258,12 @@ async def _gave_up(
     origin = getattr(payload, "origin", None)
     if enquiry is not None and row.target == "user":
         # The borrower cannot get it: the firm hears of it (as a reply to the lawyer's message).
-        text = undelivered(enquiry, to_firm=False, reason=outcome.reason_zh)
+        text = undelivered(enquiry, False, outcome.reason_zh, handoff.texts())
         reply_to = origin.message_id if origin is not None else None
         enqueue(storage, "firm", Text(text, reply_to=reply_to), handoff.now(), enquiry)
     elif enquiry is not None and origin is not None:
         # A borrower's follow-up the firm cannot get: they were told "已转给律所", so correct that.
-        text = undelivered(enquiry, to_firm=True, reason=outcome.reason_zh)
+        text = undelivered(enquiry, True, outcome.reason_zh, handoff.texts())
         enqueue(storage, "user", Text(text, reply_to=origin.message_id), handoff.now(), enquiry)
     if failure.kind != "unreachable":  # a borrower blocking the bot is not the admins' business
         what = f"咨询 #{enquiry.ref} 的 {row.kind}" if enquiry else f"消息 {row.id}"

@@ -12,7 +12,8 @@ from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 
 from bot.core.delivery import TIMED_OUT, TOO_LONG, Document, plan_caption, plan_text
 from bot.core.dialog import Button, Reply
-from bot.core.handoff import Card, Copy, Enquiry, Payload, Photo, Text, firm_card
+from bot.core.handoff import Card, Copy, Enquiry, Payload, Photo, Text
+from bot.core.handoff_texts import firm_card
 from bot.storage import OutboxRow
 from bot.tg.handoff import Handoff
 from bot.tg.replies import keyboard
@@ -25,12 +26,13 @@ async def send_payload(
     thread, reply_to = await _placement(bot, handoff, row, payload, enquiry, chat_id)
     markup = None
     if enquiry is not None and getattr(payload, "reply_button", False):
-        markup = keyboard(Reply("", "info", ((Button("✍️ 回复律师", f"f:{enquiry.id}"),),)))
+        label = handoff.texts().label("button.reply_lawyer")
+        markup = keyboard(Reply("", "info", ((Button(label, f"f:{enquiry.id}"),),)))
     as_document = row.last_error == TOO_LONG
     out = _Out(bot, handoff, chat_id, thread)
     if isinstance(payload, Card):
         assert enquiry is not None
-        card = firm_card(enquiry, possible_duplicate=row.last_error == TIMED_OUT)
+        card = firm_card(enquiry, handoff.texts(), possible_duplicate=row.last_error == TIMED_OUT)
         # Buttons stay on the first part: that message is the card take/close edits.
         return await out.text(card.text, reply_to, keyboard(card), as_document, buttons_first=True)
     if isinstance(payload, Text):

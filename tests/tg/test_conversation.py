@@ -81,7 +81,7 @@ async def test_did_you_mean_and_tap(api: FakeBotApi, bot: RunningBot):
     vague = next(q for q in VAGUE if dialog.ask(q).kind == "clarify")
     reply = await api.reply_to(USER, vague)
     choices = [b for b in buttons(reply) if b.startswith("c:")]
-    assert reply.params["text"].startswith("您是想问"), reply.params["text"][:60]
+    assert reply.params["text"].startswith("别着急，我想先确认一下您问的是哪一个"), reply.params["text"][:60]
     assert 2 <= len(choices) <= 3
     message = api.messages[(USER, reply.result["message_id"])]
     mark = len(api.calls)

@@ -11,7 +11,6 @@ import pytest
 
 from bot.storage import migrate_database
 from bot.storage import postgres as pg_engine
-from bot.tg.intake import UNAVAILABLE
 from tests.fakebotapi import FakeBotApi
 from tests.tcpproxy import TcpProxy
 from tests.tg.test_handoff import A, make_bot, to
@@ -28,6 +27,7 @@ async def test_questions_answered_and_the_hand_off_says_it_is_unavailable(
     netloc = server.netloc.replace(f"{server.hostname}:{server.port}", f"127.0.0.1:{proxy.port}")
     running = make_bot(api, tmp_path, database_url=urlunsplit(server._replace(netloc=netloc)))
     await running.start()
+    unavailable = running.app.bot_data.require_brain().texts()("intake.unavailable")
     try:
         first = await api.reply_to(A, "/lawyer")
         assert "会发给律所的内容" in first.params["text"], "the hand-off works while the database is up"
@@ -39,12 +39,12 @@ async def test_questions_answered_and_the_hand_off_says_it_is_unavailable(
         mark = len(api.calls)
         api.push_message(A, "/lawyer")
         refused = await api.wait_for(to(A), after=mark, timeout=15)
-        assert refused.params["text"] == UNAVAILABLE.text
+        assert refused.params["text"] == unavailable
 
         proxy.start()  # back: the next /lawyer after the pool reconnected starts the form
         for _ in range(30):
             again = await api.reply_to(A, "/lawyer", timeout=15)
-            if again.params["text"] != UNAVAILABLE.text:
+            if again.params["text"] != unavailable:
                 break
             await asyncio.sleep(0.5)
         assert "会发给律所的内容" in again.params["text"]

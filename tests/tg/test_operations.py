@@ -76,7 +76,7 @@ async def wait_count(api: FakeBotApi, chat_id: int, count: int, after: int) -> l
 
 
 def no_faq_answer(calls: list[Call]) -> bool:
-    return not any(w in shown(c) for c in calls for w in ("法律依据", "您是想问", "没有把握回答"))
+    return not any(w in shown(c) for c in calls for w in ("法律依据", "别着急，我想先确认", "没有把握回答"))
 
 
 # -- 1: full-length messages both ways ---------------------------------------------------------

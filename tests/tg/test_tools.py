@@ -286,7 +286,7 @@ async def test_staff_answer_unsure_none_and_usage(api: FakeBotApi, bot: RunningB
     vague_texts = ["征信", "催收", "逾期了怎么办", "利息", "律师", "还不上", "家人", "起诉", "钱", "怎么办"]
     unsure = group_message(api, borrower, next(q for q in vague_texts if dialog.ask(q).kind == "clarify"))
     reply = await api.reply_to(staff, "/answer", chat_id=GROUP, chat_type="supergroup", reply_to=unsure)
-    assert reply.params["text"].startswith("您是想问")
+    assert reply.params["text"].startswith("别着急，我想先确认一下您问的是哪一个")
     assert reply_target(reply) == unsure["message_id"]
     assert len([d for d in callback_data(reply) if d.startswith("c:")]) >= 2
     off = group_message(api, borrower, "离婚了孩子抚养权归谁")
