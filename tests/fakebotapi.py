@@ -528,6 +528,10 @@ class FakeBotApi:
             message["is_topic_message"] = True
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
+        replied = self.messages.get((chat_id, (params.get("reply_parameters") or {}).get("message_id")))
+        if replied is not None:
+            # Like Telegram: the message replied to, one level deep (without its own reply).
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         self.messages[(chat_id, message["message_id"])] = message
         return message
 
