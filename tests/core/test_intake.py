@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.handoff import firm_card, my_cases, new_ref, receipt
+import dataclasses
+
+from bot.core.handoff import new_ref
+from bot.core.handoff_texts import firm_card, my_cases, receipt
 from bot.core.intake import MAX_QUESTION, Intake, IntakeData
+from bot.core.messages import Texts
 from bot.storage import NewEnquiry, open_for_bot
 
 
@@ -79,11 +83,23 @@ def test_card_receipt_and_cases_escape_user_text(min_kb, tmp_path):
         new_ref(),
         0.0,
     )
-    card = firm_card(enquiry)
+    t = Texts(min_kb.messages)
+    card = firm_card(enquiry, t)
     assert "&lt;i&gt;张" in card.text and "a &lt; b &amp; 13812345678" in card.text and "@zs" in card.text
+    assert "金额：3万" in card.text and "欠款类型" not in card.text  # only the facts filled in
     assert [b.action for row in card.buttons for b in row] == [f"e:t:{enquiry.id}", f"e:x:{enquiry.id}"]
-    assert f"#{enquiry.ref}" in receipt(enquiry, min_kb.firm).text
-    assert "排队中" in my_cases([enquiry]).text
+    assert "排队中" in my_cases([enquiry], t).text
+    # The receipt names only the contact lines firm.yaml has (here: neither hours nor a phone).
+    text = receipt(enquiry, min_kb.firm, t).text
+    assert f"#{enquiry.ref}" in text and "12348" in text
+    assert "办公时间" not in text and "工作时间" not in text and "致电律所" not in text
+    firm = dataclasses.replace(min_kb.firm, phone="0571-1234567", office_hours="工作日 9:00–17:30")
+    text = receipt(enquiry, firm, t).text
+    assert "律所办公时间：工作日 9:00–17:30。" in text and "请同时致电律所 0571-1234567" in text
+    assert (
+        "English" not in receipt(enquiry, firm, t.to("en")).text
+        and "enquiry number" in receipt(enquiry, firm, t.to("en")).text
+    )
     database.close()
 
 
@@ -108,7 +124,12 @@ def test_steps_are_numbered_truthfully_and_the_summary_has_no_empty_facts(min_kb
 def test_the_unanswered_question_is_offered_at_its_step(min_kb):
     intake = Intake(min_kb, 90)
     step = intake.begin("", "离婚了孩子归谁")
-    for state, action in [("consent", "i:c:yes"), ("lender", "i:l:skip"), ("overdue", "i:o:skip"), ("events", "i:e:done")]:
+    for state, action in [
+        ("consent", "i:c:yes"),
+        ("lender", "i:l:skip"),
+        ("overdue", "i:o:skip"),
+        ("events", "i:e:done"),
+    ]:
         step = intake.button(state, step.data, action)
     step = intake.button("amount", step.data, "i:a:skip")
     assert "离婚了孩子归谁" in step.reply.text and actions(step.reply) == ["i:q:keep"]
