@@ -1,4 +1,4 @@
-"""The hand-off to the law firm, independent of Telegram: the enquiry, what the outbox carries, texts.
+"""The hand-off to the law firm, independent of Telegram: the enquiry and what the outbox carries.
 
 The enquiry is defined once: `IntakeData` (bot.core.intake) holds what the borrower fills in,
 `NewEnquiry` adds who they are, `Enquiry` adds what storage keeps about it. The outbox carries

@@ -89,9 +89,7 @@ async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None
     now = handoff.now()
     for draft in storage.expired_drafts(now - handoff.config.intake_timeout):
         storage.delete_draft(draft.user_id)
-        reply = Intake(
-            context.bot_data.require_brain().kb, handoff.settings.retention_days, as_html=False
-        ).timed_out()
+        reply = Intake(context.bot_data.require_brain().kb, handoff.settings.retention_days).timed_out()
         try:
             await context.bot.send_message(draft.chat_id, reply.text)
         except TelegramError:
