@@ -11,7 +11,7 @@ fragments are joined to their neighbour.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # A message needs at least this many characters and two clauses to be looked at (each clause
@@ -20,9 +20,6 @@ MIN_CHARS = 30
 MIN_CLAUSE_CHARS = 5
 MAX_CLAUSES = 8
 MAX_CONCERNS = 4
-# A clause is a concern only if the matcher is this sure of it on its own: clauses are short,
-# and a clause that merely states a fact (欠了两万, 逾期三个月) should not become a button.
-CONCERN_AT = 0.85
 _CLAUSE_BREAK = re.compile(
     r"[，,。.！!？?；;\n、…~～]+|\s{2,}|(?=还说|而且|另外|然后还|还有就是|否则|不然|并且|同时还|甚至)"
 )
@@ -49,20 +46,22 @@ def clauses(text: str) -> list[str]:
     return out
 
 
-# Matches one clause: its best entry, with the confidence as its score (None: no question).
-MatchClause = Callable[[str], "Concern | None"]
-
-
-def find_concerns(match_clause: MatchClause, text: str, main: Concern) -> tuple[Concern, ...]:
-    """The main concern (the whole message's best entry) first, then every other topic a
-    clause is confidently about; () when the message carries only one concern."""
+def clauses_to_match(text: str) -> list[str]:
+    """The clauses worth matching one by one; [] for a message too short or of one clause."""
     parts = clauses(text)
     if len(text) < MIN_CHARS or len(parts) < 2:
-        return ()
+        return []
+    return parts[:MAX_CLAUSES]
+
+
+def find_concerns(matched: Sequence[Concern | None], main: Concern, sure: float) -> tuple[Concern, ...]:
+    """The main concern (the whole message's best entry) first, then every other topic a
+    clause is about with the confidence `sure` that the matcher would answer it on its own
+    (a clause that merely states a fact, 欠了两万, stays below it); () when the message
+    carries only one concern. `matched` holds each clause's best entry (None: no question)."""
     found: dict[str, Concern] = {}
-    for part in parts[:MAX_CLAUSES]:
-        concern = match_clause(part)
-        if concern is not None and concern.score >= CONCERN_AT and concern.topic not in found:
+    for concern in matched:
+        if concern is not None and concern.score >= sure and concern.topic not in found:
             found[concern.topic] = concern
     found.pop(main.topic, None)
     if not found:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.concerns import Concern, find_concerns
+from bot.core.concerns import Concern, clauses_to_match, find_concerns
 from bot.core.features import FloatArray, extract_features
 from bot.core.fitting import Layout, fit_cached
 from bot.core.knowledge import KnowledgeBase
@@ -142,10 +142,15 @@ class Matcher:
         text = text[:MAX_QUERY_CHARS]
         normalized, facts = self.normalize.analyse(text)
         kind = classify(normalized, self.smalltalk, self._vocabulary)
-        embedding = None
-        if (kind is None or embed_small_talk) and self.encoder is not None and self._embeddings is not None:
-            embedding = self.encoder.embed([Normalizer.prepare(text[:QUERY_MAX_CHARS])])[0]
+        embedding = self._embed([text])[0] if kind is None or embed_small_talk else None
         return Query(normalized, extract_features(normalized), embedding), facts, kind
+
+    def _embed(self, texts: list[str]) -> list[FloatArray | None]:
+        """The semantic embeddings of `texts` in one call (one call for several texts costs
+        less than one each); Nones without the semantic model."""
+        if self.encoder is None or self._embeddings is None:
+            return [None] * len(texts)
+        return list(self.encoder.embed([Normalizer.prepare(t[:QUERY_MAX_CHARS]) for t in texts]))
 
     def match(self, text: str) -> MatchResult:
         """Score every entry and decide: answer, clarify ("did you mean"), or none."""
@@ -153,10 +158,17 @@ class Matcher:
 
     def rank(self, text: str) -> tuple[MatchResult, FloatArray]:
         """`match()` plus the combined score of every entry, for callers that list more."""
-        query, facts, kind = self.query(text)
+        text = text[:MAX_QUERY_CHARS]
+        normalized, facts = self.normalize.analyse(text)
+        kind = classify(normalized, self.smalltalk, self._vocabulary)
         if kind is not None or not self._entry_ids:
             zeros = np.zeros(len(self._entry_ids), dtype=np.float32)
-            return MatchResult(text, query.normalized, "none", (), 1.0, smalltalk=kind, facts=facts), zeros
+            return MatchResult(text, normalized, "none", (), 1.0, smalltalk=kind, facts=facts), zeros
+        # A long story is matched clause by clause too (`concerns`): its clauses are embedded
+        # in the same call as the message.
+        parts = clauses_to_match(text)
+        embeddings = self._embed([text, *parts])
+        query = Query(normalized, extract_features(normalized), embeddings[0])
         scores = self._scorer.score(query)
         combined = scores.combined
         best, rival = self._layout.best_and_rival(combined)
@@ -178,11 +190,11 @@ class Matcher:
             facts=facts,
             concerns=(
                 find_concerns(
-                    self.match_clause,
-                    text,
+                    [self._match_clause(part, e) for part, e in zip(parts, embeddings[1:], strict=True)],
                     Concern(self._entry_topics[best], self._entry_ids[best], round(p, 4)),
+                    s.answer_at,
                 )
-                if decision != "none"
+                if decision != "none" and parts
                 else ()
             ),
         )
@@ -196,12 +208,12 @@ class Matcher:
         combined = self._scorer.score(query).combined
         return self._candidate(int(np.argmax(combined)), combined)
 
-    def match_clause(self, text: str) -> Concern | None:
+    def _match_clause(self, text: str, embedding: FloatArray | None) -> Concern | None:
         """One clause of a longer message: its best entry, scored with the calibrated confidence."""
-        query, _, kind = self.query(text)
-        if kind is not None or not self._entry_ids:
+        normalized, _ = self.normalize.analyse(text)
+        if classify(normalized, self.smalltalk, self._vocabulary) is not None:
             return None
-        scores = self._scorer.score(query)
+        scores = self._scorer.score(Query(normalized, extract_features(normalized), embedding))
         best, rival = self._layout.best_and_rival(scores.combined)
         p = self.calibrator.probability(self._layout.features(scores, best, rival))
         return Concern(self._entry_topics[best], self._entry_ids[best], round(p, 4))
