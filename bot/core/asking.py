@@ -17,15 +17,34 @@ Built on the matcher's decision (`MatchResult`), never changing it:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from bot.core.matcher import MatchResult
-from bot.core.messages import Lang
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher, MatchResult
+from bot.core.messages import Lang, Texts
 from bot.core.render import AnswerExtras
 from bot.core.replies import LAWYER, LAWYER_WITH_QUESTION, Button, Reply
 
-if TYPE_CHECKING:
-    from bot.core.dialog import Dialog
+
+class Conversation(Protocol):
+    """What a reply to a typed message is built from: the parts of `bot.core.dialog.Dialog`
+    it shares with every other reply (named here so the dialog can use this module without the
+    two importing each other)."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+
+    def texts(self, lang: Lang = "zh") -> Texts: ...
+    def bottom_row(self, lang: Lang = "zh", lawyer: str = LAWYER) -> tuple[Button, ...]: ...
+    def topic_rows(self, topic_ids: tuple[str, ...], lang: Lang = "zh") -> list[tuple[Button, ...]]: ...
+    def firm_name(self, lang: Lang = "zh") -> str: ...
+    def answer(
+        self,
+        entry_id: str,
+        lang: Lang = "zh",
+        extras: AnswerExtras | None = None,
+        offer: tuple[str, ...] = (),
+    ) -> Reply: ...
 
 # A greeting offers these three (the most asked topics).
 COMMON_TOPICS = ("noon-deadline", "door-visit", "contacts-harassment")
@@ -40,7 +59,7 @@ def looks_english(text: str) -> bool:
 
 
 class Asking:
-    def __init__(self, dialog: Dialog) -> None:
+    def __init__(self, dialog: Conversation) -> None:
         self.dialog = dialog
         self.kb = dialog.kb
 
