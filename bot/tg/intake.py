@@ -7,6 +7,7 @@ writes the enquiry before anything is sent.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
@@ -17,13 +18,16 @@ from bot.core.handoff import new_ref
 from bot.core.handoff_texts import receipt
 from bot.core.intake import Intake, IntakeData, Step
 from bot.core.messages import Texts
-from bot.storage import Draft, DuplicateRef, NewEnquiry, StorageUnavailable
+from bot.storage import Draft, DraftChanged, DuplicateRef, Enquiry, NewEnquiry, StorageUnavailable
 from bot.tg.context import NO_MATCH, Context, lang_of
 from bot.tg.handoff import Handoff
 from bot.tg.outbox import kick
 from bot.tg.replies import edit_or_send, send_reply
 
 log = logging.getLogger(__name__)
+
+# Tries of one step against a draft that other updates keep changing (each try is a fresh read).
+DRAFT_TRIES = 5
 
 
 def _intake(context: Context, update: object) -> Intake:
@@ -54,7 +58,8 @@ def _live_draft(handoff: Handoff, user_id: int) -> tuple[Draft | None, bool]:
     if draft is None:
         return None, False
     if draft.updated_at < handoff.now() - handoff.config.intake_timeout:
-        handoff.db().delete_draft(user_id)
+        with contextlib.suppress(DraftChanged):  # touched meanwhile: it timed out all the same
+            handoff.db().delete_draft(user_id, version=draft.version)
         return None, True
     return draft, False
 
@@ -140,17 +145,25 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
-    handoff = _handoff(context)
-    draft, _ = _live_draft(handoff, query.from_user.id)
-    if draft is None:
-        await query.answer(_texts(context, update).plain("intake.expired"), show_alert=True)
+    handoff, intake = _handoff(context), _intake(context, update)
+    for _ in range(DRAFT_TRIES):
+        draft, _ = _live_draft(handoff, query.from_user.id)
+        if draft is None:
+            await query.answer(_texts(context, update).plain("intake.expired"), show_alert=True)
+            return
+        step = intake.button(draft.step, IntakeData.from_dict(draft.data), query.data)
+        if step is None:
+            await query.answer(_texts(context, update).plain("intake.stale_button"))
+            return
+        try:
+            done = _store(step, draft, query.from_user, context)
+        except DraftChanged:  # another update (maybe on another instance) came first: redo on it
+            log.info("intake draft changed meanwhile: the step is redone")
+            continue
+        await query.answer()
+        await _show(step, done, query.message, query.from_user, context)
         return
-    step = _intake(context, update).button(draft.step, IntakeData.from_dict(draft.data), query.data)
-    if step is None:
-        await query.answer(_texts(context, update).plain("intake.stale_button"))
-        return
-    await query.answer()
-    await _apply(step, draft, query.message, query.from_user, context)
+    await query.answer(_texts(context, update).plain("intake.stale_button"))
 
 
 async def on_input(update: Update, context: Context) -> None:
@@ -158,56 +171,60 @@ async def on_input(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    handoff = _handoff(context)
-    try:
-        draft, expired = _live_draft(handoff, user.id)
-    except StorageUnavailable as exc:  # cannot tell whether a form is open: answer it as a question
-        log.warning("intake draft unreadable: %s", exc)
-        return
-    if expired:
-        await send_reply(message, _intake(context, update).timed_out())
+    handoff, intake = _handoff(context), _intake(context, update)
+    for _ in range(DRAFT_TRIES):
+        try:
+            draft, expired = _live_draft(handoff, user.id)
+        except StorageUnavailable as exc:  # cannot tell whether a form is open: answer it as a question
+            log.warning("intake draft unreadable: %s", exc)
+            return
+        if expired:
+            await send_reply(message, intake.timed_out())
+            raise ApplicationHandlerStop
+        if draft is None:
+            return
+        try:
+            if draft.step == "consent":  # they moved on without agreeing: drop the form, answer normally
+                handoff.db().delete_draft(user.id, version=draft.version)
+                return
+            data = IntakeData.from_dict(draft.data)
+            if message.photo:
+                step = intake.photo(draft.step, data, message.photo[-1].file_id, message.caption or "")
+            else:
+                step = intake.text(draft.step, data, message.text or "")
+            done = _store(step, draft, user, context)
+        except DraftChanged:
+            log.info("intake draft changed meanwhile: the step is redone")
+            continue
+        for notice in step.notices:
+            await message.reply_text(notice)
+        await _show(step, done, message, user, context)
         raise ApplicationHandlerStop
-    if draft is None:
-        return
-    if draft.step == "consent":  # they moved on without agreeing: drop the form, answer normally
-        handoff.db().delete_draft(user.id)
-        return
-    data = IntakeData.from_dict(draft.data)
-    intake = _intake(context, update)
-    if message.photo:
-        step = intake.photo(draft.step, data, message.photo[-1].file_id, message.caption or "")
-    else:
-        step = intake.text(draft.step, data, message.text or "")
-    for notice in step.notices:
-        await message.reply_text(notice)
-    await _apply(step, draft, message, user, context)
+    log.warning("intake step not applied: the draft kept changing")
     raise ApplicationHandlerStop
 
 
-async def _apply(step: Step, draft: Draft, message: Message, user: User, context: Context) -> None:
-    handoff = _handoff(context)
-    if step.submit:
-        await _submit(step.data, draft, message, user, context)
-        return
-    if step.step is None:
-        handoff.db().delete_draft(user.id)
-    else:
-        handoff.db().save_draft(user.id, draft.chat_id, step.step, step.data.to_dict(), handoff.now())
-    if step.edit:
-        await edit_or_send(message, step.reply)
-    else:
-        await send_reply(message, step.reply)
+def _store(step: Step, draft: Draft, user: User, context: Context) -> Enquiry | Reply | None:
+    """Write the step, only if the draft is still the one it was computed from (else `DraftChanged`).
 
-
-async def _submit(data: IntakeData, draft: Draft, message: Message, user: User, context: Context) -> None:
+    Nothing is sent before this succeeds, so a step lost in a race is redone, never shown twice.
+    Returns the enquiry created by a confirmation, a refusal to show instead, or None.
+    """
     handoff = _handoff(context)
     storage = handoff.db()
-    t = _texts(context, user)
-    limited = _rate_limited(handoff, user.id, t)
+    if not step.submit:
+        if step.step is None:
+            storage.delete_draft(user.id, version=draft.version)
+        else:
+            storage.save_draft(
+                user.id, draft.chat_id, step.step, step.data.to_dict(), handoff.now(), version=draft.version
+            )
+        return None
+    limited = _rate_limited(handoff, user.id, _texts(context, user))
     if limited is not None:
-        storage.delete_draft(user.id)
-        await send_reply(message, limited)
-        return
+        storage.delete_draft(user.id, version=draft.version)
+        return limited
+    data = step.data
     new = NewEnquiry(
         user_id=user.id,
         chat_id=draft.chat_id,
@@ -223,17 +240,33 @@ async def _submit(data: IntakeData, draft: Draft, message: Message, user: User, 
     )
     for _ in range(5):
         try:
-            enquiry = storage.create_enquiry(new, new_ref(), handoff.now())
+            # The draft is consumed in the same transaction: a confirmation tapped twice (on
+            # two instances) makes one enquiry; the second tap finds no draft.
+            enquiry = storage.create_enquiry(new, new_ref(), handoff.now(), draft_version=draft.version)
             break
         except DuplicateRef:  # one in ~10^9: draw another
             continue
     else:
         raise RuntimeError("could not allocate an enquiry reference")
-    storage.delete_draft(user.id)
     log.info(
         "enquiry #%s stored (%d chars, photo=%s)", enquiry.ref, len(enquiry.question), bool(new.photo_file_id)
     )
-    kick(context)
-    await message.edit_reply_markup(None)
-    sent = await send_reply(message, receipt(enquiry, context.bot_data.require_brain().kb.firm, t))
-    storage.link(sent.chat.id, sent.message_id, enquiry, "user")
+    return enquiry
+
+
+async def _show(
+    step: Step, done: Enquiry | Reply | None, message: Message, user: User, context: Context
+) -> None:
+    """What the borrower sees once the step is stored."""
+    if isinstance(done, Enquiry):
+        kick(context)
+        t = _texts(context, user)
+        await message.edit_reply_markup(None)
+        sent = await send_reply(message, receipt(done, context.bot_data.require_brain().kb.firm, t))
+        _handoff(context).db().link(sent.chat.id, sent.message_id, done, "user")
+    elif isinstance(done, Reply):
+        await send_reply(message, done)
+    elif step.edit:
+        await edit_or_send(message, step.reply)
+    else:
+        await send_reply(message, step.reply)
