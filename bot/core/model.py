@@ -134,3 +134,12 @@ class LoggedQuestion:
     decision: str  # "none" or "clarify"
     user: str = ""  # salted hash of the asker, or "" (only used to count distinct askers)
     chosen: str | None = None  # the entry picked from "did you mean", if any
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """A question the bot answered: which answer (as a salted hash) and where it is, for edits."""
+
+    answer_ref: str
+    answer_message_id: int
+    parts: int

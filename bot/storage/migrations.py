@@ -308,6 +308,41 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX notice_messages_sent ON notice_messages(sent_at);
         """,
     ),
+    Migration(
+        5,
+        "answered questions (for edits) and the parts of a message already delivered",
+        """
+        -- A question the bot answered, so an edit of it is answered by editing the answer, on
+        -- any instance and after a restart. No text and no ids in clear: msg_ref is the salted
+        -- hash of (chat, question message), answer_ref that of the answer's identity.
+        CREATE TABLE answered_questions (
+            msg_ref TEXT PRIMARY KEY,
+            user_hash TEXT NOT NULL DEFAULT '',
+            answer_ref TEXT NOT NULL,
+            answer_message_id INTEGER NOT NULL,
+            parts INTEGER NOT NULL,
+            at REAL NOT NULL
+        );
+        CREATE INDEX answered_questions_at ON answered_questions(at);
+        CREATE INDEX answered_questions_user ON answered_questions(user_hash);
+        -- The message ids of the parts of a long message delivered so far (JSON list): a
+        -- resend sends only the parts still missing.
+        ALTER TABLE outbox ADD COLUMN sent_parts TEXT NOT NULL DEFAULT '[]';
+        """,
+        postgres="""
+        CREATE TABLE answered_questions (
+            msg_ref TEXT PRIMARY KEY,
+            user_hash TEXT NOT NULL DEFAULT '',
+            answer_ref TEXT NOT NULL,
+            answer_message_id BIGINT NOT NULL,
+            parts INTEGER NOT NULL,
+            at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX answered_questions_at ON answered_questions(at);
+        CREATE INDEX answered_questions_user ON answered_questions(user_hash);
+        ALTER TABLE outbox ADD COLUMN sent_parts TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 USER_TABLES: list[UserTable] = [
@@ -317,4 +352,5 @@ USER_TABLES: list[UserTable] = [
     UserTable("enquiries", "user_id", "律师咨询"),
     UserTable("question_log", "user_hash", "未能回答的提问记录", hashed=True),
     UserTable("answer_feedback", "user_hash", "👍/👎 反馈", hashed=True),
+    UserTable("answered_questions", "user_hash", "已回答提问的对应记录", hashed=True),
 ]

@@ -19,7 +19,7 @@ import json
 import secrets
 from collections.abc import Sequence
 
-from bot.core.model import LoggedQuestion
+from bot.core.model import AnsweredQuestion, LoggedQuestion
 from bot.storage.engine import Engine, Row, Tx
 
 _SALT_KEY = "log_salt"
@@ -166,11 +166,53 @@ class SqlLearningLog:
 
     # -- retention -------------------------------------------------------------------------------
 
+    # -- answered questions, for edits --------------------------------------------------------------
+
+    def answer_ref(self, key: str) -> str:
+        """The salted hash of an answer's identity (what makes two replies the same reply)."""
+        return self._hash(f"answer:{key}")
+
+    def remember_answered(
+        self, at: float, *, chat_id: int, message_id: int, user_id: int, key: str, answer_message_id: int, parts: int
+    ) -> None:
+        """The question (chat, message id) was answered by `answer_message_id` (in `parts` messages)."""
+        row = (
+            self.message_ref(chat_id, message_id),
+            self.user_hash(user_id) if user_id else "",
+            self.answer_ref(key),
+            answer_message_id,
+            parts,
+            at,
+        )
+        self._engine.run(
+            lambda tx: tx.run(
+                "INSERT INTO answered_questions (msg_ref, user_hash, answer_ref, answer_message_id, parts, at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (msg_ref) DO UPDATE SET answer_ref = excluded.answer_ref, "
+                "answer_message_id = excluded.answer_message_id, parts = excluded.parts, at = excluded.at",
+                row,
+            )
+        )
+
+    def answered(self, chat_id: int, message_id: int) -> AnsweredQuestion | None:
+        ref = self.message_ref(chat_id, message_id)
+        row = self._engine.run(
+            lambda tx: tx.one(
+                "SELECT answer_ref, answer_message_id, parts FROM answered_questions WHERE msg_ref = ?", (ref,)
+            ),
+            write=False,
+        )
+        if row is None:
+            return None
+        return AnsweredQuestion(str(row["answer_ref"]), int(row["answer_message_id"]), int(row["parts"]))
+
+    # -- retention -----------------------------------------------------------------------------------
+
     def purge_learning(self, before: float) -> int:
-        """Delete log, feedback and counter rows older than `before`; returns rows deleted."""
+        """Delete log, feedback, answered-question and counter rows older than `before`; rows deleted."""
 
         def work(tx: Tx) -> int:
             n = tx.run("DELETE FROM question_log WHERE at < ?", (before,))
+            n += tx.run("DELETE FROM answered_questions WHERE at < ?", (before,))
             n += tx.run("DELETE FROM answer_feedback WHERE at < ?", (before,))
             return n + tx.run("DELETE FROM answer_counts WHERE day < ?", (utc_day(before),))
 

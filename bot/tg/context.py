@@ -17,7 +17,6 @@ from bot.storage import Database
 from bot.tg.handoff import Handoff
 
 NO_MATCH = "-"  # UserData.last_answer when the bot found no answer
-ANSWERS_KEPT = 50  # per chat, for answering edits
 
 
 @dataclass(frozen=True)
@@ -87,25 +86,8 @@ class UserData:
         self.unanswered: str = ""
 
 
-@dataclass(frozen=True)
-class Answered:
-    """A question the bot answered: where the answer is and what it was (to handle an edit)."""
-
-    answer_message_id: int
-    parts: int
-    key: tuple[object, ...]
-
-
 class ChatData:
-    """Per chat, in memory only."""
-
-    def __init__(self) -> None:
-        self.answers: dict[int, Answered] = {}  # question message id -> its answer
-
-    def remember(self, question_message_id: int, answered: Answered) -> None:
-        self.answers[question_message_id] = answered
-        while len(self.answers) > ANSWERS_KEPT:
-            del self.answers[next(iter(self.answers))]
+    """Per chat: nothing kept in memory (what must survive a restart is in the database)."""
 
 
 Context = CallbackContext[ExtBot[None], UserData, ChatData, BotData]

@@ -15,9 +15,9 @@ from bot.core.dialog import Reply
 from bot.core.privacy import mask_pii
 from bot.core.render import split_message
 from bot.storage import Enquiry, StorageUnavailable
-from bot.tg import learn
+from bot.tg import edits, learn
 from bot.tg.cases import queue_followup
-from bot.tg.context import NO_MATCH, Answered, Context, lang_of
+from bot.tg.context import NO_MATCH, Context, lang_of
 from bot.tg.replies import edit_or_send, keyboard, send_reply
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,6 @@ def remember_answer(context: Context, reply: Reply) -> None:
         context.user_data.last_answer = reply.entry_id
     elif reply.kind == "none":
         context.user_data.last_answer = NO_MATCH
-
-
-def _answer_key(reply: Reply) -> tuple[object, ...]:
-    """What makes two replies to a question the same reply."""
-    return (reply.kind, reply.entry_id, reply.buttons)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -135,28 +130,25 @@ async def _send_answer(update: Update, context: Context, message: Message, text:
         context.user_data.unanswered = text  # the lawyer button under it carries these words
     sent = await send_reply(message, reply, quote=not _is_private(message.chat))
     learn.record_question(context, update, text, reply, sent)
-    if context.chat_data is not None:
-        parts = len(split_message(reply.text))
-        context.chat_data.remember(message.message_id, Answered(sent.message_id, parts, _answer_key(reply)))
+    edits.remember(context, message, sent.message_id, len(split_message(reply.text)), reply)
 
 
 async def on_edit(update: Update, context: Context) -> None:
     """An edited question: answered again only if the answer changes, by editing the earlier one.
 
-    Edits of messages the bot did not answer (relays, form input, anything from before a
-    restart) are left alone, so a corrected typo never brings a second reply.
+    Edits of messages the bot did not answer (relays, form input) are left alone, so a
+    corrected typo never brings a second reply. The memory is in the database (bot/tg/edits.py).
     """
     message = update.edited_message
-    if message is None or not message.text or context.chat_data is None:
+    if message is None or not message.text:
         return
-    earlier = context.chat_data.answers.get(message.message_id)
     text = addressed_text(message, context.bot_data.bot_username, context.bot.id)
-    if earlier is None or text is None or not text.strip():
+    earlier = edits.earlier(context, message) if text is not None and text.strip() else None
+    if earlier is None or text is None:
         return
     dialog = context.bot_data.require_brain().dialog
     reply = await asyncio.to_thread(dialog.ask, text, lang_of(update))  # CPU work
-    key = _answer_key(reply)
-    if key == earlier.key:
+    if edits.same_answer(context, earlier, reply):
         return
     remember_answer(context, reply)
     parts = split_message(reply.text)
@@ -165,12 +157,12 @@ async def on_edit(update: Update, context: Context) -> None:
             await context.bot.edit_message_text(
                 parts[0], message.chat.id, earlier.answer_message_id, reply_markup=keyboard(reply)
             )
-            context.chat_data.remember(message.message_id, Answered(earlier.answer_message_id, 1, key))
+            edits.remember(context, message, earlier.answer_message_id, 1, reply)
             return
         except BadRequest as exc:  # too old or deleted: answer anew below
             log.info("could not edit the earlier answer: %s", exc.message)
     sent = await send_reply(message, reply, quote=True)
-    context.chat_data.remember(message.message_id, Answered(sent.message_id, len(parts), key))
+    edits.remember(context, message, sent.message_id, len(parts), reply)
 
 
 async def on_non_text(update: Update, context: Context) -> None:

@@ -115,3 +115,30 @@ def test_purge_removes_rows_older_than_the_cutoff(database: SqlDatabase):
     assert db.purge_learning(NOW - DAY) == 3
     assert [r.text for r in db.logged_questions()] == ["新问题"]
     assert db.decision_counts() == [("2023-11-14", "none", "", 1)] and db.feedback_counts() == []
+
+
+def test_answered_questions_hold_no_ids_and_go_with_forget_and_purge(database: SqlDatabase):
+    db = database.learning
+    key = "('answer', 'door-visit-lawful', ())"
+    db.remember_answered(
+        NOW - 10 * DAY, chat_id=1, message_id=10, user_id=1, key=key, answer_message_id=11, parts=1
+    )
+    db.remember_answered(NOW, chat_id=1, message_id=12, user_id=1, key=key, answer_message_id=13, parts=2)
+    db.remember_answered(NOW, chat_id=2, message_id=12, user_id=2, key=key, answer_message_id=14, parts=1)
+    known = db.answered(1, 12)
+    assert known is not None and (known.answer_message_id, known.parts) == (13, 2)
+    assert known.answer_ref == db.answer_ref(key) != db.answer_ref("('none', '', ())")
+    assert db.answered(1, 99) is None
+    # Only hashes: neither the chat / message ids nor the answer's entry id appear in clear.
+    rows = database.engine.run(lambda tx: tx.all("SELECT * FROM answered_questions"), write=False)
+    stored = " ".join(
+        str(v) for row in rows for k, v in row.items() if k not in ("answer_message_id", "parts", "at")
+    )
+    assert "door-visit" not in stored and " 1 " not in f" {stored} "
+    # A newer answer to the same question replaces the old one.
+    db.remember_answered(NOW, chat_id=1, message_id=12, user_id=1, key="other", answer_message_id=15, parts=1)
+    again = db.answered(1, 12)
+    assert again is not None and again.answer_message_id == 15 and again.answer_ref == db.answer_ref("other")
+    assert db.purge_learning(NOW - DAY) == 1 and db.answered(1, 10) is None
+    assert database.forget_user(1)["已回答提问的对应记录"] == 1
+    assert db.answered(1, 12) is None and db.answered(2, 12) is not None
