@@ -120,6 +120,7 @@ class Failure:
     retry_after: int | None = None
     chat_id: int | None = None
     times: int = 1
+    skip: int = 0  # let this many matching calls through first (fail part 2 of a message)
 
 
 @dataclass(frozen=True)
@@ -361,8 +362,9 @@ class FakeBotApi:
         retry_after: int | None = None,
         chat_id: int | None = None,
         times: int = 1,
+        skip: int = 0,
     ) -> None:
-        self.failures.append(Failure(method, status, description, retry_after, chat_id, times))
+        self.failures.append(Failure(method, status, description, retry_after, chat_id, times, skip))
 
     # -- the HTTP side ------------------------------------------------------------------------
 
@@ -394,6 +396,9 @@ class FakeBotApi:
             if failure.method == method and (
                 failure.chat_id is None or failure.chat_id == params.get("chat_id")
             ):
+                if failure.skip > 0:
+                    failure.skip -= 1
+                    return None
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)

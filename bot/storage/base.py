@@ -73,6 +73,9 @@ class OutboxRow:
     attempts: int
     next_attempt_at: float
     last_error: str
+    # Message ids of the parts of a long message delivered so far, in order: a retry or
+    # `/resend` sends only the parts after them.
+    sent_parts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,10 @@ class EnquiryStore(Protocol):
 
         For a card, also store the firm's chat and message id on the enquiry.
         """
+        ...
+
+    def record_part(self, row_id: int, message_id: int) -> None:
+        """One more part of the claimed row's message was delivered (its message id)."""
         ...
 
     def mark_retry(self, row_id: int, next_attempt_at: float, error: str) -> None: ...

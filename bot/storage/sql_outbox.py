@@ -112,6 +112,15 @@ class SqlOutbox:
             )
         )
 
+    def record_part(self, row_id: int, message_id: int) -> None:
+        def work(tx: Tx) -> None:
+            row = tx.one("SELECT sent_parts FROM outbox WHERE id = ? AND state = 'sending'", (row_id,))
+            if row is not None:  # not deleted by /forget meanwhile
+                parts = [*json.loads(row["sent_parts"]), message_id]
+                tx.run("UPDATE outbox SET sent_parts = ? WHERE id = ?", (json.dumps(parts), row_id))
+
+        self._engine.run(work)
+
     def requeue(self, row_id: int, now: float) -> None:
         self._engine.run(
             lambda tx: tx.run(
@@ -180,4 +189,5 @@ def _outbox(row: Row) -> OutboxRow:
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],
         last_error=row["last_error"],
+        sent_parts=tuple(json.loads(row.get("sent_parts") or "[]")),
     )

@@ -3,12 +3,16 @@
 A text longer than one message goes out in parts (the first replies where the payload says,
 buttons go under the last) or, past `max_parts` or after Telegram called it too long, as a
 text file; a caption over 1,024 keeps what fits and the rest follows as a reply to the media.
-Every message sent is returned, so the outbox can link each one to its enquiry.
+Every message sent is returned, so the outbox can link each one to its enquiry; each part is
+recorded as it arrives, so a retry or `/resend` sends only the parts still missing.
 """
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageId, ReplyParameters
 
 from bot.core.delivery import TIMED_OUT, TOO_LONG, Document, plan_caption, plan_text
 from bot.core.dialog import Button, Reply
@@ -29,37 +33,44 @@ async def send_payload(
         label = handoff.texts().label("button.reply_lawyer")
         markup = keyboard(Reply("", "info", ((Button(label, f"f:{enquiry.id}"),),)))
     as_document = row.last_error == TOO_LONG
-    out = _Out(bot, handoff, chat_id, thread)
+    out = _Out(bot, handoff, row, chat_id, thread)
     if isinstance(payload, Card):
         assert enquiry is not None
-        card = firm_card(enquiry, handoff.texts(), possible_duplicate=row.last_error == TIMED_OUT)
+        # "May be a duplicate" only while no part has arrived: the line would move the parts'
+        # boundaries under the parts already delivered.
+        duplicate = row.last_error == TIMED_OUT and not row.sent_parts
+        card = firm_card(enquiry, handoff.texts(), possible_duplicate=duplicate)
         # Buttons stay on the first part: that message is the card take/close edits.
         return await out.text(card.text, reply_to, keyboard(card), as_document, buttons_first=True)
     if isinstance(payload, Text):
         return await out.text(payload.text, reply_to, markup, as_document)
     caption, rest = plan_caption(payload.caption or "") if payload.caption is not None else (None, ())
     if isinstance(payload, Photo):
-        sent = await bot.send_photo(
-            chat_id,
-            payload.file_id,
-            caption=caption or None,
-            message_thread_id=thread,
-            reply_parameters=_reply(reply_to),
-            reply_markup=None if rest else markup,
+        photo = payload
+        first = await out.part(
+            lambda: bot.send_photo(
+                chat_id,
+                photo.file_id,
+                caption=caption or None,
+                message_thread_id=thread,
+                reply_parameters=_reply(reply_to),
+                reply_markup=None if rest else markup,
+            )
         )
-        first = sent.message_id
     else:
         assert isinstance(payload, Copy)
-        copied = await bot.copy_message(
-            chat_id,
-            payload.source.chat_id,
-            payload.source.message_id,
-            caption=caption,
-            message_thread_id=thread,
-            reply_parameters=_reply(reply_to),
-            reply_markup=None if rest else markup,
+        source = payload.source
+        first = await out.part(
+            lambda: bot.copy_message(
+                chat_id,
+                source.chat_id,
+                source.message_id,
+                caption=caption,
+                message_thread_id=thread,
+                reply_parameters=_reply(reply_to),
+                reply_markup=None if rest else markup,
+            )
         )
-        first = copied.message_id
     ids = [first]
     for i, part in enumerate(rest):
         last = i == len(rest) - 1
@@ -68,10 +79,25 @@ async def send_payload(
 
 
 class _Out:
-    """Texts to one chat (and forum topic)."""
+    """Messages to one chat (and forum topic), in parts counted across the whole payload.
 
-    def __init__(self, bot: Bot, handoff: Handoff, chat_id: int, thread: int | None) -> None:
-        self.bot, self.handoff, self.chat_id, self.thread = bot, handoff, chat_id, thread
+    Each part delivered is recorded on the row at once (`record_part`), so a retry or a
+    `/resend` skips the parts that arrived and sends the rest. A part cut off mid-flight is not
+    recorded: the row is then `uncertain` like any interrupted send, and a resend repeats it.
+    """
+
+    def __init__(self, bot: Bot, handoff: Handoff, row: OutboxRow, chat_id: int, thread: int | None) -> None:
+        self.bot, self.handoff, self.row, self.chat_id, self.thread = bot, handoff, row, chat_id, thread
+        self.index = 0
+
+    async def part(self, send: Callable[[], Awaitable[Message | MessageId]]) -> int:
+        """The message id of the next part: sent now, or the one delivered by an earlier try."""
+        index, self.index = self.index, self.index + 1
+        if index < len(self.row.sent_parts):
+            return self.row.sent_parts[index]
+        sent = await send()
+        self.handoff.db().record_part(self.row.id, sent.message_id)
+        return sent.message_id
 
     async def text(
         self,
@@ -83,27 +109,38 @@ class _Out:
     ) -> list[int]:
         plan = plan_text(text, self.handoff.config.policy(), as_document)
         if isinstance(plan, Document):
-            sent = await self.bot.send_document(
-                self.chat_id,
-                plan.body.encode("utf-8"),
-                filename=plan.filename,
-                caption=plan.caption,
-                message_thread_id=self.thread,
-                reply_parameters=_reply(reply_to),
-                reply_markup=markup,
-            )
-            return [sent.message_id]
+            # The whole text as one file (Telegram called a part too long): after the parts
+            # that did arrive, if any.
+            self.index = max(self.index, len(self.row.sent_parts))
+            document = plan
+            return [
+                await self.part(
+                    lambda: self.bot.send_document(
+                        self.chat_id,
+                        document.body.encode("utf-8"),
+                        filename=document.filename,
+                        caption=document.caption,
+                        message_thread_id=self.thread,
+                        reply_parameters=_reply(reply_to),
+                        reply_markup=markup,
+                    )
+                )
+            ]
         ids: list[int] = []
         for i, part in enumerate(plan.parts):
             carries = i == 0 if buttons_first else i == len(plan.parts) - 1
-            sent = await self.bot.send_message(
-                self.chat_id,
-                part,
-                message_thread_id=self.thread,
-                reply_parameters=_reply(reply_to) if i == 0 else None,
-                reply_markup=markup if carries else None,
+            ids.append(
+                await self.part(
+                    partial(
+                        self.bot.send_message,
+                        self.chat_id,
+                        part,
+                        message_thread_id=self.thread,
+                        reply_parameters=_reply(reply_to) if i == 0 else None,
+                        reply_markup=markup if carries else None,
+                    )
+                )
             )
-            ids.append(sent.message_id)
         return ids
 
 

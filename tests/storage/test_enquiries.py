@@ -80,6 +80,24 @@ def test_a_row_listed_before_its_retry_cannot_be_claimed_early(db: SqlDatabase):
     assert again is not None and again.attempts == 2 and again.last_error == "timed out"
 
 
+def test_parts_delivered_are_kept_through_retry_interruption_and_requeue(db: SqlDatabase):
+    store = db.enquiries
+    store.create_enquiry(new(), "ABCDEF", NOW)
+    row = store.due(NOW)[0]
+    assert row.sent_parts == ()
+    store.record_part(row.id, 70)  # not claimed: nothing is being sent, nothing recorded
+    assert store.due(NOW)[0].sent_parts == ()
+    store.claim(row.id, NOW)
+    store.record_part(row.id, 71)
+    store.mark_retry(row.id, NOW, "network")
+    again = store.claim(row.id, NOW)
+    assert again is not None and again.sent_parts == (71,)
+    store.record_part(row.id, 72)
+    assert [r.sent_parts for r in store.recover_interrupted()] == [(71, 72)]
+    store.requeue(row.id, NOW)
+    assert store.due(NOW)[0].sent_parts == (71, 72)
+
+
 def test_retry_waits_and_interrupted_rows_become_uncertain(db: SqlDatabase):
     store = db.enquiries
     store.create_enquiry(new(), "ABCDEF", NOW)
