@@ -30,6 +30,8 @@ TOO_LONG = "too long"  # the retried text goes as a file
 
 Target = Literal["firm", "user"]
 FailureKind = Literal["flood", "network", "timed_out", "unreachable", "too_long", "rejected", "unexpected"]
+# Why a row was given up; its words are `giveup.<reason>` in messages.yaml.
+GiveUpReason = Literal["unreachable", "too_long", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class WaitForChat:
 @dataclass(frozen=True)
 class GiveUp:
     error: str
-    reason_zh: str  # what the author of the words (or the firm) is told
+    reason: GiveUpReason  # what the author of the words (or the firm) is told, as a text key
 
 
 Outcome = Retry | WaitForChat | GiveUp
@@ -94,13 +96,13 @@ def after_failure(
     if kind == "unreachable":
         if target == "firm":
             return WaitForChat(now + policy.unreachable_retry, f"firm unreachable: {failure.detail}")
-        return GiveUp(f"user unreachable: {failure.detail}", "对方可能已停用或屏蔽机器人")
+        return GiveUp(f"user unreachable: {failure.detail}", "unreachable")
     if kind == "too_long":
         if last_error == TOO_LONG:
-            return GiveUp(f"too long even as a file: {failure.detail}", "内容过长")
+            return GiveUp(f"too long even as a file: {failure.detail}", "too_long")
         return Retry(now, TOO_LONG)
     if kind == "rejected":
-        return GiveUp(f"bad request: {failure.detail}", "Telegram 拒绝了这条消息")
+        return GiveUp(f"bad request: {failure.detail}", "rejected")
     return Retry(now + policy.backoff(attempts, jitter), "unexpected error")
 
 

@@ -169,10 +169,10 @@ async def resend_command(update: Update, context: Context) -> None:
     ref = (context.args or [""])[0].lstrip("#").upper()
     enquiry = handoff.db().enquiry_by_ref(ref) if ref else None
     if enquiry is None:
-        await message.reply_text("用法：/resend 咨询编号，例如 /resend K7P3QX")
+        await message.reply_text(_texts(context, update)("resend.usage"))
         return
     rows = [r for r in handoff.db().rows_for(enquiry.id) if r.state in ("uncertain", "dead")]
     for row in rows:
         handoff.db().requeue(row.id, handoff.now())
     kick(context)
-    await message.reply_text(f"咨询 #{enquiry.ref}：已重新排队 {len(rows)} 条消息。")
+    await message.reply_text(_texts(context, update)("resend.done", ref=enquiry.ref, count=len(rows)))

@@ -9,7 +9,6 @@ as a salted hash, so `/forget` can find their rows and nobody else can tell who 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 import time
 from typing import Any
@@ -159,7 +158,7 @@ async def _admin_message(update: Update, context: Context) -> Message | None:
         await message.reply_text(context.bot_data.require_brain().texts()("private_only"))
         return None
     if context.bot_data.storage is None:
-        await message.reply_text("数据库未打开。")
+        await message.reply_text(context.bot_data.require_brain().texts()("admin.no_database"))
         return None
     return message
 
@@ -187,30 +186,38 @@ async def stats_command(update: Update, context: Context) -> None:
     await send_reply(message, Reply(text, "info"))
 
 
-def gaps_text(report: GapsReport, limit: int = GAPS_LISTED) -> str:
-    def esc(text: str) -> str:
-        return html.escape(text, quote=False)
-
-    lines = [
-        f"<b>未能回答的问题</b>：{report.total} 条记录，{len(report.gaps)} 组（最大的在前）",
-    ]
+def gaps_text(report: GapsReport, t: Texts, limit: int = GAPS_LISTED) -> str:
+    """The /gaps message: the largest groups of unanswered questions, then suggested phrasings."""
+    lines = [t("gaps.title", total=report.total, groups=len(report.gaps))]
     if not report.gaps and not report.suggestions:
-        lines.append("\n暂时没有记录。")
+        lines.append("\n" + t("gaps.empty"))
     for n, gap in enumerate(report.gaps[:limit], 1):
         closest = (
-            f"最接近：{esc(gap.closest_title)}（{gap.closest_entry}，{gap.closest_score:.2f}）"
+            t.plain(
+                "gaps.closest",
+                title=gap.closest_title,
+                entry=gap.closest_entry,
+                score=f"{gap.closest_score:.2f}",
+            )
             if gap.closest_entry
-            else "没有接近的条目"
+            else t.plain("gaps.no_closest")
         )
-        others = f"（另有 {len(gap.phrasings) - 1} 种说法）" if len(gap.phrasings) > 1 else ""
-        lines.append(
-            f"\n{n}. {gap.size} 次 / {gap.users} 人：{esc(gap.phrasings[0].text)}{others}\n   {closest}"
+        others = t.plain("gaps.others", count=len(gap.phrasings) - 1) if len(gap.phrasings) > 1 else ""
+        item = t(
+            "gaps.item",
+            n=n,
+            size=gap.size,
+            users=gap.users,
+            question=gap.phrasings[0].text,
+            others=others,
+            closest=closest,
         )
+        lines.append("\n" + item)
     if report.suggestions:
-        lines.append("\n<b>“您是想问”点选 → 建议给条目加的问法</b>")
+        lines.append("\n" + t("gaps.suggestions"))
         for s in report.suggestions[:limit]:
-            lines.append(f"• {s.entry}：" + "；".join(esc(p.text) for p in s.phrasings[:3]))
-    lines.append("\n完整列表见附件 CSV；命令行 python -m bot gaps --yaml 可导出可粘贴的 questions。")
+            lines.append(t("gaps.suggestion", entry=s.entry, phrasings="；".join(p.text for p in s.phrasings[:3])))
+    lines.append("\n" + t("gaps.footer"))
     return "\n".join(lines)
 
 
@@ -223,6 +230,7 @@ async def gaps_command(update: Update, context: Context) -> None:
     storage = context.bot_data.storage.learning
     since = time.time() - context.bot_data.settings.retention_days * 86400
     report = find_gaps(storage.logged_questions(since), context.bot_data.require_brain().matcher)
-    await send_reply(message, Reply(gaps_text(report), "info"))
+    texts = context.bot_data.require_brain().texts()
+    await send_reply(message, Reply(gaps_text(report, texts), "info"))
     if report.gaps or report.suggestions:
         await message.reply_document(to_csv(report).encode("utf-8"), filename="gaps.csv")

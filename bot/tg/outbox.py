@@ -111,17 +111,17 @@ async def recover(bot: Bot, handoff: Handoff) -> None:
     due = storage.retry_now(handoff.now())
     if due:
         log.info("%d queued messages are due now", due)
-    refs = []
+    t = handoff.texts()
+    items = []
     for row in storage.recover_interrupted():
         enquiry = storage.enquiry(row.enquiry_id) if row.enquiry_id else None
-        refs.append(f"#{enquiry.ref}（{row.kind}）" if enquiry else f"消息 {row.id}")
-    if refs:
-        await handoff.alert_admins(
-            bot,
-            "⚠️ 上次停止时以下消息正在发送，无法确定律所群是否已收到："
-            + "、".join(refs)
-            + "。请在律所群里查找；如果没有收到，私聊我发送 /resend 编号 重新发送。",
+        items.append(
+            t.plain("admin.item_enquiry", ref=enquiry.ref, kind=row.kind)
+            if enquiry
+            else t.plain("admin.item_row", id=row.id)
         )
+    if items:
+        await handoff.alert_admins(bot, t("admin.interrupted", items="、".join(items)))
 
 
 async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
@@ -131,7 +131,7 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
         payload = payload_from_dict(row.kind, row.payload)
     except ValueError as exc:
         storage.mark_failed(row.id, "dead", str(exc))
-        await handoff.alert_admins(bot, f"❌ 消息 {row.id} 无法发送：记录已损坏（{exc}）")
+        await handoff.alert_admins(bot, handoff.texts()("admin.corrupt", id=row.id, error=str(exc)))
         return
     if row.target == "firm":
         chat_id = handoff.settings.firm_chat_id
@@ -173,7 +173,7 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
         if row.target == "firm" and handoff.firm_down_alerted:
             handoff.firm_down_alerted = False
             storage.retry_now(now, "firm")
-            await handoff.alert_admins(bot, "✅ 律所群已恢复接收，排队的咨询正在送达。")
+            await handoff.alert_admins(bot, handoff.texts()("admin.firm_back"))
         await _acknowledge(bot, payload)
 
 
@@ -226,16 +226,10 @@ async def _failed(
         handoff.firm_is_forum = None
         if not handoff.firm_down_alerted:
             handoff.firm_down_alerted = True
-            hint = (
-                f"（群已升级，新 ID 为 {exc.new_chat_id}，请更新 FIRM_CHAT_ID）"
-                if isinstance(exc, ChatMigrated)
-                else ""
-            )
-            await handoff.alert_admins(
-                bot,
-                f"⚠️ 无法把咨询发到律所群 {handoff.settings.firm_chat_id}：{exc.message}{hint}。"
-                "请检查机器人是否仍在群里、FIRM_CHAT_ID 是否正确。咨询已保存并排队，恢复后会自动送达。",
-            )
+            t = handoff.texts()
+            hint = t.plain("admin.firm_migrated", chat=exc.new_chat_id) if isinstance(exc, ChatMigrated) else ""
+            text = t("admin.firm_down", chat=handoff.settings.firm_chat_id, error=exc.message, hint=hint)
+            await handoff.alert_admins(bot, text)
         return
     await _gave_up(bot, handoff, row, payload, enquiry, outcome, failure)
 
@@ -254,18 +248,24 @@ async def _gave_up(
     storage.mark_failed(row.id, "dead", outcome.error)
     log.warning("outbox row %d given up: %s", row.id, mask_pii(outcome.error))
     origin = getattr(payload, "origin", None)
+    t = handoff.texts()
+    reason = t.plain(f"giveup.{outcome.reason}")
     if enquiry is not None and row.target == "user":
         # The borrower cannot get it: the firm hears of it (as a reply to the lawyer's message).
-        text = undelivered(enquiry, False, outcome.reason_zh, handoff.texts())
+        text = undelivered(enquiry, False, reason, t)
         reply_to = origin.message_id if origin is not None else None
         enqueue(storage, "firm", Text(text, reply_to=reply_to), handoff.now(), enquiry)
     elif enquiry is not None and origin is not None:
         # A borrower's follow-up the firm cannot get: they were told "已转给律所", so correct that.
-        text = undelivered(enquiry, True, outcome.reason_zh, handoff.texts())
+        text = undelivered(enquiry, True, reason, t)
         enqueue(storage, "user", Text(text, reply_to=origin.message_id), handoff.now(), enquiry)
     if failure.kind != "unreachable":  # a borrower blocking the bot is not the admins' business
-        what = f"咨询 #{enquiry.ref} 的 {row.kind}" if enquiry else f"消息 {row.id}"
-        await handoff.alert_admins(bot, f"❌ 消息无法发送（{what}）：{failure.detail}")
+        what = (
+            t.plain("admin.what_enquiry", ref=enquiry.ref, kind=row.kind)
+            if enquiry
+            else t.plain("admin.item_row", id=row.id)
+        )
+        await handoff.alert_admins(bot, t("admin.undeliverable", what=what, detail=failure.detail))
 
 
 async def _acknowledge(bot: Bot, payload: Payload) -> None:

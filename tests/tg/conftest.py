@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.config import DEFAULT_KNOWLEDGE, Settings
 from bot.core.knowledge import load_knowledge
+from bot.core.messages import Texts
 from bot.tg.app import build_application
 from tests.fakebotapi import FakeBotApi
 
@@ -20,6 +22,12 @@ async def api() -> AsyncIterator[FakeBotApi]:
     await server.start()
     yield server
     await server.stop()
+
+
+@cache
+def texts() -> Texts:
+    """The bot's words from knowledge/messages.yaml (Chinese, Telegram HTML), as the bot says them."""
+    return Texts(load_knowledge(DEFAULT_KNOWLEDGE).messages)
 
 
 def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: object) -> Settings:

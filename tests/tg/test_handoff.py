@@ -14,7 +14,7 @@ import pytest
 
 from bot.tg.handoff import HandoffConfig
 from tests.fakebotapi import Call, FakeBotApi
-from tests.tg.conftest import RunningBot, settings_for
+from tests.tg.conftest import RunningBot, settings_for, texts
 
 FIRM = -100777
 LAWYER = 5001
@@ -262,7 +262,8 @@ async def test_unreachable_firm_chat_alerts_admins_and_keeps_the_enquiry(
     api.fail_next("getChat", 400, "Bad Request: chat not found", chat_id=FIRM, times=1000)
     ref, receipt = await submit_enquiry(api, A, "催收说要起诉我")
     assert "已保存" in receipt.params["text"]
-    alert = await api.wait_for(to(ADMIN, contains="无法把咨询发到律所群"))
+    down = texts().template("admin.firm_down").split("{")[0]  # up to the chat id
+    alert = await api.wait_for(to(ADMIN, contains=down))
     assert str(FIRM) in alert.params["text"]
     status = await api.reply_to(A, "/mycases")
     assert "排队中" in status.params["text"]
@@ -309,7 +310,7 @@ async def test_interrupted_send_is_not_repeated_but_flagged_for_resend(api: Fake
         assert "/resend" in alert.params["text"]
         mark = len(api.calls)
         api.push_message(ADMIN, f"/resend {ref}")
-        await api.wait_for(to(ADMIN, contains="已重新排队 1 条"), after=mark)
+        await api.wait_for(to(ADMIN, contains=texts()("resend.done", ref=ref, count=1)), after=mark)
         await api.wait_for(to(FIRM, contains=f"#{ref}"), after=mark)
         assert len([c for c in api.sent(FIRM) if f"新咨询 #{ref}" in c.params["text"]]) == 1
     finally:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main as cli_main
 from tests.fakebotapi import Call, FakeBotApi
-from tests.tg.conftest import RunningBot, settings_for
+from tests.tg.conftest import RunningBot, settings_for, texts
 
 ADMIN = 9001
 # Long ids, so that finding one inside a 32-digit hash by chance is out of the question.
@@ -230,10 +230,14 @@ async def test_gaps_for_admins_then_the_cli_on_the_same_database(
         mark = len(api.calls)
         report = await api.reply_to(ADMIN, "/gaps")
         text = report.params["text"]
-        assert "5 条记录" in text
-        assert "1. 3 次 / 3 人：我的狗丢了怎么办（另有 1 种说法）" in text
-        assert "2. 1 次 / 1 人：股票怎么买" in text and "最接近：" in text
-        assert f"• {chosen}：{vague}" in text
+        t = texts()
+        # Each item up to its closest entry (the item's last line, left empty here).
+        more = t.plain("gaps.others", count=1)
+        first = t("gaps.item", n=1, size=3, users=3, question="我的狗丢了怎么办", others=more, closest="")
+        second = t("gaps.item", n=2, size=1, users=1, question="股票怎么买", others="", closest="")
+        assert first in text and second in text
+        assert t.template("gaps.closest").split("{")[0] in text
+        assert t("gaps.suggestion", entry=chosen, phrasings=vague) in text
         document = await api.wait_for(to(ADMIN, "sendDocument"), after=mark)
         upload = document.params["document"]
         assert upload["filename"] == "gaps.csv"
@@ -243,6 +247,8 @@ async def test_gaps_for_admins_then_the_cli_on_the_same_database(
             ("gap", "1", "狗狗走丢了怎么找"),
             ("suggestion", chosen, vague),
         }
+        groups = {r["group"] for r in table if r["kind"] == "gap"}
+        assert t("gaps.title", total=5, groups=len(groups)) in text
     finally:
         await running.stop()
 

@@ -18,7 +18,7 @@ import pytest
 
 from bot.tg.firm import CLOCK_SKEW
 from tests.fakebotapi import BOT_USERNAME, Call, FakeBotApi, parse_html
-from tests.tg.conftest import RunningBot
+from tests.tg.conftest import RunningBot, texts
 from tests.tg.test_handoff import (
     ADMIN,
     FAST,
@@ -117,7 +117,8 @@ async def test_a_follow_up_the_firm_never_gets_is_reported_to_the_borrower(
     told = await api.wait_for(to(A, contains="没能送达律所"), after=mark)
     assert f"#{ref}" in told.params["text"]
     assert told.params["reply_parameters"]["message_id"] == api.updates[-1]["message"]["message_id"]
-    await api.wait_for(to(ADMIN, contains="消息无法发送"), after=mark)
+    what = texts().plain("admin.what_enquiry", ref=ref, kind="text")
+    await api.wait_for(to(ADMIN, contains=texts()("admin.undeliverable", what=what, detail="")), after=mark)
 
 
 async def test_too_long_for_telegram_goes_as_a_file(api: FakeBotApi, tmp_path: Path):
@@ -194,7 +195,7 @@ async def test_a_reply_to_an_unrecorded_card_reaches_the_borrower(api: FakeBotAp
         assert no_faq_answer(sent_to(api, FIRM, mark))
         # The card is adopted: nothing left to resend, and follow-ups thread under it.
         resend = await api.reply_to(ADMIN, f"/resend {ref}")
-        assert "已重新排队 0 条" in resend.params["text"]
+        assert resend.params["text"] == texts()("resend.done", ref=ref, count=0)
         mark = len(api.calls)
         api.push_message(A, "补充：开庭在下周一", reply_to=api.messages[(A, receipt.result["message_id"])])
         follow = await api.wait_for(to(FIRM, contains="开庭在下周一"), after=mark)
