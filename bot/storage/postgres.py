@@ -144,7 +144,9 @@ class PostgresEngine:
         if breaker:
             self._down_until = time.monotonic() + BREAKER_SECONDS
             self._down_reason = f"{reason} (not retrying for {BREAKER_SECONDS:g} s)"
-        log.warning("database unavailable: %s", reason)
+        # DEBUG: the caller decides what an outage is worth (the bot logs one line per outage,
+        # bot/tg/handoff.py; the CLI prints the reason); one warning per failed call would flood.
+        log.debug("database unavailable: %s", reason)
         return StorageUnavailable(reason)
 
     # -- schema ----------------------------------------------------------------------------------

@@ -68,6 +68,11 @@ class BotData:
             raise RuntimeError("hand-off not set up")
         return self.handoff
 
+    def database_down(self, exc: Exception, what: str) -> None:
+        """A storage call failed with StorageUnavailable: logged once per outage (bot/tg/handoff.py)."""
+        if self.handoff is not None:
+            self.handoff.unavailable(exc, what)
+
     def require_brain(self) -> Brain:
         if self.brain is None:
             raise RuntimeError("knowledge base not loaded")

@@ -42,7 +42,7 @@ def remember(context: Context, question: Message, answer_message_id: int, parts:
             parts=parts,
         )
     except StorageUnavailable as exc:  # the answer was sent; only a later edit of it goes unanswered
-        log.warning("answered question not remembered: %s", exc)
+        context.bot_data.database_down(exc, "edit memory")
 
 
 def earlier(context: Context, question: Message) -> AnsweredQuestion | None:
@@ -53,7 +53,7 @@ def earlier(context: Context, question: Message) -> AnsweredQuestion | None:
     try:
         return database.learning.answered(question.chat.id, question.message_id)
     except StorageUnavailable as exc:
-        log.warning("edited question left alone: %s", exc)
+        context.bot_data.database_down(exc, "edit memory")
         return None
 
 

@@ -187,7 +187,7 @@ def _open_threads(context: Context, update: Update) -> list[Enquiry]:
     try:
         enquiries = handoff.db().enquiries_of(user.id)
     except StorageUnavailable as exc:
-        log.warning("open enquiries unreadable: %s", exc)
+        context.bot_data.database_down(exc, "open enquiries")
         return []
     return thread.open_threads(enquiries, handoff.now())
 
@@ -277,14 +277,19 @@ async def callback_without_data(update: Update, context: Context) -> None:
 
 
 async def error_handler(update: object, context: Context) -> None:
-    """Log first; then, if a user was waiting, tell them briefly. Never raises."""
-    log.error("error while handling an update", exc_info=context.error)
+    """Log first (a database outage once, not per update); then, if a user was waiting, tell them
+    briefly (the hand-off is briefly unavailable, or something went wrong). Never raises."""
+    down = isinstance(context.error, StorageUnavailable)
+    if isinstance(context.error, StorageUnavailable):
+        context.bot_data.database_down(context.error, "update")
+        log.debug("database unavailable while handling an update", exc_info=context.error)
+    else:
+        log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message and _is_private(update.effective_chat):
         try:
             brain = context.bot_data.brain
-            text = (
-                brain.texts(lang_of(update))("error") if brain is not None else "Sorry, something went wrong."
-            )
+            key = "intake.unavailable" if down else "error"
+            text = brain.texts(lang_of(update))(key) if brain is not None else "Sorry, something went wrong."
             await update.effective_message.reply_text(text)
         except Exception:  # the network may be what failed; the log above already has it
             log.warning("could not tell the user about the error", exc_info=True)

@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from bot.config import Settings
 from bot.core.delivery import Policy
 from bot.core.messages import Texts
+from bot.core.outage import Outage
 from bot.core.privacy import mask_pii
 from bot.storage import Database, EnquiryStore, open_for_bot
 
@@ -56,6 +57,26 @@ class Handoff:
     # The bot's Chinese words (knowledge/messages.yaml) as the current knowledge base has them;
     # set by app.py, so a reload reaches the outbox too.
     words: Callable[[], Texts] | None = None
+    outage: Outage = field(default_factory=Outage)
+    # Outbox results that could not be written while the database was down (sent, or to be
+    # retried): written first thing once it answers again, so a sent row is not sent twice.
+    unrecorded: list[Callable[[EnquiryStore], None]] = field(default_factory=list)
+
+    def unavailable(self, exc: Exception, what: str) -> None:
+        """The database failed: one warning when an outage starts, nothing more until it ends."""
+        if self.outage.failed(self.now()):
+            log.warning(
+                "database unavailable (%s: %s): questions are still answered; "
+                "the hand-off waits and catches up when it is back",
+                what,
+                exc,
+            )
+
+    def available(self) -> None:
+        """The database answered: one line if that ends an outage."""
+        ended = self.outage.recovered(self.now())
+        if ended is not None:
+            log.info("database back after %.0f s (%d calls failed meanwhile)", *ended)
 
     def texts(self) -> Texts:
         if self.words is None:

@@ -82,7 +82,7 @@ async def _begin(message: Message, user: User, context: Context, question: str =
         if limited is None:
             handoff.db().save_draft(user.id, message.chat.id, "consent", step.data.to_dict(), handoff.now())
     except StorageUnavailable as exc:  # the database is down: say so, keep answering questions
-        log.warning("hand-off not started: %s", exc)
+        context.bot_data.database_down(exc, "intake")
         await send_reply(message, Reply(t("intake.unavailable"), "info"))
         return
     await send_reply(message, limited or step.reply)
@@ -176,7 +176,7 @@ async def on_input(update: Update, context: Context) -> None:
         try:
             draft, expired = _live_draft(handoff, user.id)
         except StorageUnavailable as exc:  # cannot tell whether a form is open: answer it as a question
-            log.warning("intake draft unreadable: %s", exc)
+            context.bot_data.database_down(exc, "intake")
             return
         if expired:
             await send_reply(message, intake.timed_out())
@@ -263,7 +263,10 @@ async def _show(
         t = _texts(context, user)
         await message.edit_reply_markup(None)
         sent = await send_reply(message, receipt(done, context.bot_data.require_brain().kb.firm, t))
-        _handoff(context).db().link(sent.chat.id, sent.message_id, done, "user")
+        try:  # a reply to the receipt is a follow-up; without the link it is asked about instead
+            _handoff(context).db().link(sent.chat.id, sent.message_id, done, "user")
+        except StorageUnavailable as exc:
+            context.bot_data.database_down(exc, "receipt link")
     elif isinstance(done, Reply):
         await send_reply(message, done)
     elif step.edit:

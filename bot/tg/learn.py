@@ -39,7 +39,11 @@ async def purge_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     if storage is None:
         return
     days = context.bot_data.settings.retention_days
-    purged = storage.learning.purge_learning(time.time() - days * 86400)
+    try:
+        purged = storage.learning.purge_learning(time.time() - days * 86400)
+    except StorageUnavailable as exc:
+        context.bot_data.database_down(exc, "learning purge")
+        return
     if purged:
         log.info("purged %d question-log/feedback rows older than %d days", purged, days)
 
@@ -52,7 +56,7 @@ def record_question(context: Context, update: Update, text: str, reply: Reply, s
     try:
         _record_question(context, update, text, reply, sent)
     except StorageUnavailable as exc:  # the answer has been sent; only the statistics miss it
-        log.warning("question not logged: %s", exc)
+        context.bot_data.database_down(exc, "question log")
 
 
 def _record_question(context: Context, update: Update, text: str, reply: Reply, sent: Message) -> None:
@@ -81,7 +85,7 @@ def record_choice(context: Context, update: Update, reply: Reply) -> None:
     try:
         _record_choice(context, update, reply)
     except StorageUnavailable as exc:
-        log.warning("choice not logged: %s", exc)
+        context.bot_data.database_down(exc, "question log")
 
 
 def _record_choice(context: Context, update: Update, reply: Reply) -> None:

@@ -20,33 +20,23 @@ import logging
 import os
 import random
 import socket
-import warnings
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import CallbackContext
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.delivery import Failure, GiveUp, Retry, WaitForChat, after_failure, waits_for_card
 from bot.core.handoff import Enquiry, Payload, Text, payload_from_dict, payload_to_dict
 from bot.core.handoff_texts import undelivered
 from bot.core.intake import Intake
 from bot.core.privacy import mask_pii
-from bot.storage import EnquiryStore, OutboxRow
+from bot.storage import EnquiryStore, OutboxRow, StorageUnavailable
 from bot.storage.base import Target
 from bot.tg.context import Context
 from bot.tg.handoff import Handoff
-from bot.tg.sending import send_payload
+from bot.tg.sending import classify, send_payload
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +59,38 @@ def kick(context: Context) -> None:
 
 
 async def outbox_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """Deliver every due row, oldest first; one run at a time."""
+    """Deliver every due row, oldest first; one run at a time. A database outage is logged once."""
     handoff: Handoff = context.bot_data.require_handoff()
     if handoff.storage is None or handoff.lock.locked():
         return
     async with handoff.lock:
-        for row in handoff.db().due(handoff.now()):
-            if handoff.storage is None:
-                return
-            await deliver(context.bot, handoff, row)
+        try:
+            _record_deferred(handoff)
+            rows = handoff.db().due(handoff.now())
+            handoff.available()
+            for row in rows:
+                if handoff.storage is None:
+                    return
+                await deliver(context.bot, handoff, row)
+        except StorageUnavailable as exc:
+            handoff.unavailable(exc, "outbox")
+
+
+def _record_deferred(handoff: Handoff) -> None:
+    """Write the outbox results the database missed while it was down, oldest first."""
+    while handoff.unrecorded:
+        handoff.unrecorded[0](handoff.db())
+        handoff.unrecorded.pop(0)
+
+
+def _record(handoff: Handoff, write: Callable[[EnquiryStore], None]) -> None:
+    """Write a send's result now, or (database down) as soon as it answers again: a row left in
+    'sending' would otherwise wait for a restart and then count as interrupted."""
+    try:
+        write(handoff.db())
+    except StorageUnavailable as exc:
+        handoff.unavailable(exc, "outbox result kept in memory until the database is back")
+        handoff.unrecorded.append(write)
 
 
 async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -85,6 +98,13 @@ async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None
     handoff: Handoff = context.bot_data.require_handoff()
     if handoff.storage is None:
         return
+    try:
+        await _housekeeping(context, handoff)
+    except StorageUnavailable as exc:
+        handoff.unavailable(exc, "housekeeping")
+
+
+async def _housekeeping(context: CallbackContext[Any, Any, Any, Any], handoff: Handoff) -> None:
     storage = handoff.db()
     now = handoff.now()
     for draft in storage.expired_drafts(now - handoff.config.intake_timeout):
@@ -162,12 +182,18 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
         raise
     else:
         now = handoff.now()
-        storage.mark_sent(row.id, chat_id, ids[0], now)
-        for extra in ids[1:]:  # the other parts of a long message: a reply to any of them counts
-            if enquiry is not None:
-                storage.link(chat_id, extra, enquiry, row.target)
-            elif row.target == "firm":
-                storage.record_notice(chat_id, extra, now)
+
+        def sent(store: EnquiryStore) -> None:
+            store.mark_sent(row.id, chat_id, ids[0], now)
+            for extra in ids[1:]:  # the other parts of a long message: a reply to any of them counts
+                if enquiry is not None:
+                    store.link(chat_id, extra, enquiry, row.target)
+                elif row.target == "firm":
+                    store.record_notice(chat_id, extra, now)
+
+        _record(handoff, sent)
+        if handoff.unrecorded:  # the rest waits for the database
+            return
         parts = f", {len(ids)} parts" if len(ids) > 1 else ""
         log.info("outbox row %d delivered (%s %s%s)", row.id, row.target, row.kind, parts)
         if row.target == "firm" and handoff.firm_down_alerted:
@@ -177,36 +203,9 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
         await _acknowledge(bot, payload)
 
 
-def classify(exc: TelegramError) -> Failure:
-    """Telegram's exception as the core's `Failure`."""
-    if isinstance(exc, RetryAfter):
-        with warnings.catch_warnings():  # the int/timedelta migration warning is not ours to fix
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            value: int | timedelta = exc.retry_after
-        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-        return Failure("flood", exc.message, seconds)
-    if isinstance(exc, ChatMigrated):
-        return Failure("unreachable", f"{exc.message} (new chat id {exc.new_chat_id})")
-    if isinstance(exc, Forbidden):
-        return Failure("unreachable", exc.message)
-    if isinstance(exc, BadRequest):
-        lowered = exc.message.lower()
-        if "chat not found" in lowered:
-            return Failure("unreachable", exc.message)
-        if "too long" in lowered:
-            return Failure("too_long", exc.message)
-        return Failure("rejected", exc.message)
-    if isinstance(exc, TimedOut):
-        return Failure("timed_out", exc.message)
-    if isinstance(exc, NetworkError):  # 5xx and connection errors
-        return Failure("network", exc.message)
-    return Failure("unexpected", exc.message)
-
-
 async def _failed(
     bot: Bot, handoff: Handoff, row: OutboxRow, payload: Payload, enquiry: Enquiry | None, exc: TelegramError
 ) -> None:
-    storage = handoff.db()
     failure = classify(exc)
     outcome = after_failure(
         row.target,
@@ -217,12 +216,13 @@ async def _failed(
         handoff.now(),
         random.uniform(0.75, 1.25),
     )
+    if isinstance(outcome, Retry | WaitForChat):
+        retry = outcome
+        _record(handoff, lambda store: store.mark_retry(row.id, retry.at, retry.error))
     if isinstance(outcome, Retry):
         log.warning("outbox row %d: %s, retry %d", row.id, mask_pii(outcome.error), row.attempts)
-        storage.mark_retry(row.id, outcome.at, outcome.error)
         return
     if isinstance(outcome, WaitForChat):
-        storage.mark_retry(row.id, outcome.at, outcome.error)
         handoff.firm_is_forum = None
         if not handoff.firm_down_alerted:
             handoff.firm_down_alerted = True

@@ -4,17 +4,30 @@ A text longer than one message goes out in parts (the first replies where the pa
 buttons go under the last) or, past `max_parts` or after Telegram called it too long, as a
 text file; a caption over 1,024 keeps what fits and the rest follows as a reply to the media.
 Every message sent is returned, so the outbox can link each one to its enquiry; each part is
-recorded as it arrives, so a retry or `/resend` sends only the parts still missing.
+recorded as it arrives, so a retry or `/resend` sends only the parts still missing. `classify`
+turns Telegram's exceptions into the core's `Failure` for the outbox's policy.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import partial
 
 from telegram import Bot, InlineKeyboardMarkup, Message, MessageId, ReplyParameters
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
 
-from bot.core.delivery import TIMED_OUT, TOO_LONG, Document, plan_caption, plan_text
+from bot.core.delivery import TIMED_OUT, TOO_LONG, Document, Failure, plan_caption, plan_text
 from bot.core.dialog import Button, Reply
 from bot.core.handoff import Card, Copy, Enquiry, Payload, Photo, Text
 from bot.core.handoff_texts import firm_card
@@ -171,3 +184,29 @@ async def _thread_for(bot: Bot, handoff: Handoff, enquiry: Enquiry, chat_id: int
     topic = await bot.create_forum_topic(chat_id, f"#{enquiry.ref} {enquiry.lender or '咨询'}"[:128])
     handoff.db().set_thread(enquiry.id, chat_id, topic.message_thread_id)
     return topic.message_thread_id
+
+
+def classify(exc: TelegramError) -> Failure:
+    """Telegram's exception as the core's `Failure`."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # the int/timedelta migration warning is not ours to fix
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            value: int | timedelta = exc.retry_after
+        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+        return Failure("flood", exc.message, seconds)
+    if isinstance(exc, ChatMigrated):
+        return Failure("unreachable", f"{exc.message} (new chat id {exc.new_chat_id})")
+    if isinstance(exc, Forbidden):
+        return Failure("unreachable", exc.message)
+    if isinstance(exc, BadRequest):
+        lowered = exc.message.lower()
+        if "chat not found" in lowered:
+            return Failure("unreachable", exc.message)
+        if "too long" in lowered:
+            return Failure("too_long", exc.message)
+        return Failure("rejected", exc.message)
+    if isinstance(exc, TimedOut):
+        return Failure("timed_out", exc.message)
+    if isinstance(exc, NetworkError):  # 5xx and connection errors
+        return Failure("network", exc.message)
+    return Failure("unexpected", exc.message)
