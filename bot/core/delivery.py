@@ -127,17 +127,15 @@ class Document:
 
 
 TextPlan = Parts | Document
-DOCUMENT_NOTE = "📄 全文较长，见附件。"
-
-
-def plan_text(text: str, policy: Policy, as_document: bool = False) -> TextPlan:
-    """Send as it is, in parts, or (too many parts, or Telegram refused it) as a text file."""
+def plan_text(text: str, policy: Policy, as_document: bool = False, note: str = "📄") -> TextPlan:
+    """Send as it is, in parts, or (too many parts, or Telegram refused it) as a text file whose
+    caption is the text's first line and `note` (Telegram HTML: messages.yaml's `outbox.document_note`)."""
     parts = split_html(text, TEXT_LIMIT)
     if not as_document and len(parts) <= policy.max_parts:
         return Parts(tuple(parts))
     first_line = text.split("\n", 1)[0]
     heading = split_html(first_line, 200)[0] if visible_length(first_line) else ""
-    caption = f"{heading}\n{DOCUMENT_NOTE}" if heading else DOCUMENT_NOTE
+    caption = f"{heading}\n{note}" if heading else note
     return Document(caption, visible_text(text))
 
 

@@ -234,6 +234,10 @@ SPECS: dict[str, tuple[str, ...]] = {
     "stats.votes": _NONE,
     "stats.no_votes": _NONE,
     "stats.vote": ("up", "down", "title", "entry"),
+    "stats.deleted_entry": _NONE,
+    # the outbox (bot/tg/sending.py)
+    "outbox.document_note": _NONE,
+    "outbox.topic_fallback": _NONE,
     # /gaps (admins)
     "gaps.title": ("total", "groups"),
     "gaps.empty": _NONE,

@@ -23,7 +23,7 @@ from bot.core.delivery import Policy
 from bot.core.messages import Texts
 from bot.core.outage import Outage
 from bot.core.privacy import mask_pii
-from bot.storage import Database, EnquiryStore, open_for_bot
+from bot.storage import Database, EnquiryStore, StorageUnavailable, open_for_bot
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,21 @@ class Handoff:
         ended = self.outage.recovered(self.now())
         if ended is not None:
             log.info("database back after %.0f s (%d calls failed meanwhile)", *ended)
+
+    def record(self, write: Callable[[EnquiryStore], None]) -> None:
+        """Write what a send did now or, the database being down, as soon as it answers again: a
+        row left in 'sending' would otherwise wait for a restart and then count as interrupted."""
+        try:
+            write(self.db())
+        except StorageUnavailable as exc:
+            self.unavailable(exc, "outbox result kept in memory until the database is back")
+            self.unrecorded.append(write)
+
+    def record_deferred(self) -> None:
+        """Write the outbox results the database missed while it was down, oldest first."""
+        while self.unrecorded:
+            self.unrecorded[0](self.db())
+            self.unrecorded.pop(0)
 
     def texts(self) -> Texts:
         if self.words is None:

@@ -177,13 +177,13 @@ async def stats_command(update: Update, context: Context) -> None:
     kb = context.bot_data.require_brain().kb
     now = time.time()
     since = now - STATS_DAYS * 86400
+    texts = Texts(context.bot_data.require_brain().kb.messages)
 
     def title(entry_id: str) -> str:
         entry = kb.entry(entry_id)
-        return entry.title if entry else "（已删除的条目）"
+        return entry.title if entry else texts.plain("stats.deleted_entry")
 
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
-    texts = Texts(context.bot_data.require_brain().kb.messages)
     text = render_stats(
         storage.decision_counts(since), storage.feedback_counts(since), title, today, texts, STATS_DAYS
     )

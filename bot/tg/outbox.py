@@ -20,7 +20,6 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot
@@ -32,7 +31,7 @@ from bot.core.handoff import Enquiry, Payload, Text, payload_from_dict, payload_
 from bot.core.handoff_texts import undelivered
 from bot.core.intake import Intake
 from bot.core.privacy import mask_pii
-from bot.storage import EnquiryStore, OutboxRow, StorageUnavailable
+from bot.storage import DraftChanged, EnquiryStore, OutboxRow, StorageUnavailable
 from bot.storage.base import Target
 from bot.tg.context import Context
 from bot.tg.handoff import Handoff
@@ -65,7 +64,7 @@ async def outbox_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
         return
     async with handoff.lock:
         try:
-            _record_deferred(handoff)
+            handoff.record_deferred()
             rows = handoff.db().due(handoff.now())
             handoff.available()
             for row in rows:
@@ -74,23 +73,6 @@ async def outbox_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
                 await deliver(context.bot, handoff, row)
         except StorageUnavailable as exc:
             handoff.unavailable(exc, "outbox")
-
-
-def _record_deferred(handoff: Handoff) -> None:
-    """Write the outbox results the database missed while it was down, oldest first."""
-    while handoff.unrecorded:
-        handoff.unrecorded[0](handoff.db())
-        handoff.unrecorded.pop(0)
-
-
-def _record(handoff: Handoff, write: Callable[[EnquiryStore], None]) -> None:
-    """Write a send's result now, or (database down) as soon as it answers again: a row left in
-    'sending' would otherwise wait for a restart and then count as interrupted."""
-    try:
-        write(handoff.db())
-    except StorageUnavailable as exc:
-        handoff.unavailable(exc, "outbox result kept in memory until the database is back")
-        handoff.unrecorded.append(write)
 
 
 async def housekeeping_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -108,7 +90,10 @@ async def _housekeeping(context: CallbackContext[Any, Any, Any, Any], handoff: H
     storage = handoff.db()
     now = handoff.now()
     for draft in storage.expired_drafts(now - handoff.config.intake_timeout):
-        storage.delete_draft(draft.user_id)
+        try:  # only as read: an update (on another instance) may have just brought it back to life
+            storage.delete_draft(draft.user_id, version=draft.version)
+        except DraftChanged:
+            continue
         reply = Intake(context.bot_data.require_brain().kb, handoff.settings.retention_days).timed_out()
         try:
             await context.bot.send_message(draft.chat_id, reply.text)
@@ -191,7 +176,7 @@ async def deliver(bot: Bot, handoff: Handoff, row: OutboxRow) -> None:
                 elif row.target == "firm":
                     store.record_notice(chat_id, extra, now)
 
-        _record(handoff, sent)
+        handoff.record(sent)
         if handoff.unrecorded:  # the rest waits for the database
             return
         parts = f", {len(ids)} parts" if len(ids) > 1 else ""
@@ -218,7 +203,7 @@ async def _failed(
     )
     if isinstance(outcome, Retry | WaitForChat):
         retry = outcome
-        _record(handoff, lambda store: store.mark_retry(row.id, retry.at, retry.error))
+        handoff.record(lambda store: store.mark_retry(row.id, retry.at, retry.error))
     if isinstance(outcome, Retry):
         log.warning("outbox row %d: %s, retry %d", row.id, mask_pii(outcome.error), row.attempts)
         return

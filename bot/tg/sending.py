@@ -109,7 +109,8 @@ class _Out:
         if index < len(self.row.sent_parts):
             return self.row.sent_parts[index]
         sent = await send()
-        self.handoff.db().record_part(self.row.id, sent.message_id)
+        row_id, message_id = self.row.id, sent.message_id
+        self.handoff.record(lambda store: store.record_part(row_id, message_id))
         return sent.message_id
 
     async def text(
@@ -120,7 +121,8 @@ class _Out:
         as_document: bool,
         buttons_first: bool = False,
     ) -> list[int]:
-        plan = plan_text(text, self.handoff.config.policy(), as_document)
+        note = self.handoff.texts()("outbox.document_note")
+        plan = plan_text(text, self.handoff.config.policy(), as_document, note)
         if isinstance(plan, Document):
             # The whole text as one file (Telegram called a part too long): after the parts
             # that did arrive, if any.
@@ -181,7 +183,8 @@ async def _thread_for(bot: Bot, handoff: Handoff, enquiry: Enquiry, chat_id: int
         handoff.firm_is_forum = bool((await bot.get_chat(chat_id)).is_forum)
     if not handoff.firm_is_forum:
         return None
-    topic = await bot.create_forum_topic(chat_id, f"#{enquiry.ref} {enquiry.lender or '咨询'}"[:128])
+    name = enquiry.lender or handoff.texts().plain("outbox.topic_fallback")
+    topic = await bot.create_forum_topic(chat_id, f"#{enquiry.ref} {name}"[:128])
     handoff.db().set_thread(enquiry.id, chat_id, topic.message_thread_id)
     return topic.message_thread_id
 

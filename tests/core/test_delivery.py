@@ -4,7 +4,6 @@ import pytest
 
 from bot.core.delivery import (
     CAPTION_LIMIT,
-    DOCUMENT_NOTE,
     TEXT_LIMIT,
     TIMED_OUT,
     TOO_LONG,
@@ -73,7 +72,7 @@ def test_messages_about_an_enquiry_wait_for_its_card():
 def test_a_full_length_relay_goes_in_two_parts():
     # Failure 1 of issue 12: 4,096 characters plus the relay's header were one message, refused.
     text = "<b>⚖️ 律所回复（咨询 #ABCDEF）</b>\n\n" + "好" * TEXT_LIMIT
-    plan = plan_text(text, POLICY)
+    plan = plan_text(text, POLICY, note="见附件")
     assert isinstance(plan, Parts) and len(plan.parts) == 2
     assert all(visible_length(p) <= TEXT_LIMIT for p in plan.parts)
     assert plan.parts[0].startswith("<b>⚖️")
@@ -81,10 +80,10 @@ def test_a_full_length_relay_goes_in_two_parts():
 
 def test_too_many_parts_or_a_refusal_make_a_file():
     text = "<b>标题 &lt;1&gt;</b>\n" + "字" * (TEXT_LIMIT * 4)
-    plan = plan_text(text, POLICY)
+    plan = plan_text(text, POLICY, note="见附件")
     assert isinstance(plan, Document)
     assert plan.body == visible_text(text)
-    assert plan.caption == f"<b>标题 &lt;1&gt;</b>\n{DOCUMENT_NOTE}"
+    assert plan.caption == "<b>标题 &lt;1&gt;</b>\n见附件"
     assert isinstance(plan_text("短", POLICY, as_document=True), Document)
 
 
