@@ -313,7 +313,7 @@ async def test_an_edit_is_answered_only_when_the_answer_changes(api: FakeBotApi,
     edited = await api.wait_for(lambda c: c.method == "editMessageText", after=mark)
     assert edited.params["message_id"] == answer.result["message_id"]
     assert "征信" in shown(edited) and shown(edited) != shown(answer)
-    # An edit of something the bot never answered (before a restart, a relay) gets nothing.
+    # An edit of something the bot never answered (a relay, form input) gets nothing.
     mark = len(api.calls)
     api.push_message(A, "催收说要上门合法吗", edited=True, extra={"message_id": 1})
     await settle(api, A)
