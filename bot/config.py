@@ -66,6 +66,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive number, got {raw!r}")
+    return value
+
+
 def knowledge_dir_from(env: Mapping[str, str], override: str | Path | None = None) -> Path:
     """`--knowledge DIR` if given, else KNOWLEDGE_DIR, else the bundled knowledge/."""
     return Path(override or env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE)
@@ -100,6 +113,8 @@ class Settings:
     model_cache_dir: Path = field(default_factory=lambda: default_model_cache(os.environ))
     # The semantic model (if installed); SEMANTIC_MODEL=off matches on lexical signals only.
     semantic: bool = True
+    # Telegram's overall limit for the bot (messages/s), shared by all running instances.
+    send_rate: float = 25.0
 
     def __repr__(self) -> str:
         # Keep the token and the webhook secret out of every repr and log line.
@@ -147,5 +162,6 @@ class Settings:
             knowledge_watch_seconds=_int(env, "KNOWLEDGE_WATCH_SECONDS", 0),
             log_salt=env.get("LOG_SALT", "").strip(),
             model_cache_dir=Path(env.get("MODEL_CACHE_DIR", "").strip() or default_model_cache(env)),
+            send_rate=_positive_float(env, "SEND_RATE", 25.0),
             semantic=env.get("SEMANTIC_MODEL", "on").strip().lower() not in ("off", "0", "false", "no"),
         )

@@ -1,4 +1,5 @@
-"""The light markup maintainers write (`**bold**`, `- ` bullets) and the one escaping step.
+"""The light markup maintainers write (`**bold**`, `- ` bullets, backticks for code) and the one
+escaping step.
 
 Maintainers never write HTML: their text is escaped first, and only our own tags are added
 afterwards, so nothing a maintainer (or a user) types can break Telegram's HTML parser. Values
@@ -13,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
+CODE = re.compile(r"`([^`\n]+)`")  # `file:line`, entry ids: shown as code (admins' messages)
 BULLET = re.compile(r"^- ", re.MULTILINE)
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -22,11 +24,11 @@ def esc(text: str, as_html: bool = True) -> str:
 
 
 def markup_to_html(text: str) -> str:
-    return BULLET.sub("• ", BOLD.sub(r"<b>\1</b>", esc(text)))
+    return BULLET.sub("• ", CODE.sub(r"<code>\1</code>", BOLD.sub(r"<b>\1</b>", esc(text))))
 
 
 def markup_to_plain(text: str) -> str:
-    return BULLET.sub("• ", BOLD.sub(r"\1", text))
+    return BULLET.sub("• ", CODE.sub(r"\1", BOLD.sub(r"\1", text)))
 
 
 def bold(text: str, as_html: bool = True) -> str:

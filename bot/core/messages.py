@@ -261,6 +261,17 @@ SPECS: dict[str, tuple[str, ...]] = {
     "admin.firm_back": _NONE,
     "admin.undeliverable": ("what", "detail"),
     "admin.what_enquiry": ("ref", "kind"),
+    # /reload (admins): the outcome
+    "reload.refused": ("count", "entries"),
+    "reload.problem": ("where", "problem"),
+    "reload.done": ("topics", "entries", "phrasings", "before"),
+    "reload.added": ("ids",),
+    "reload.removed": ("ids",),
+    "reload.changed": ("ids",),
+    "reload.unchanged": _NONE,
+    "reload.warning": ("warning",),
+    "reload.files_changed": _NONE,
+    "reload.other_instances": ("count",),
     # the console chat (bot/console.py)
     "console.banner": _NONE,
     "console.choose": ("count",),

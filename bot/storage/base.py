@@ -1,10 +1,11 @@
 """The storage interfaces: what the bot needs from a database, independent of the engine.
 
-Two small protocols by concern, composed over one connection (or pool) by a `Database`:
+Small protocols by concern, composed over one connection (or pool) by a `Database`:
 
 * `EnquiryStore`: the hand-off to the law firm (intake drafts, enquiries, message links,
   the outbox, the per-user rate limit, retention);
-* `LearningLog`: learning from users (question log, counters, 👍/👎, the hashing salt).
+* `LearningLog`: learning from users (question log, counters, 👍/👎, the hashing salt);
+* `InstanceRegistry`: the running processes' heartbeats and shared counters (several instances).
 
 `/forget` crosses both (one transaction over every table in `USER_TABLES`), so it lives on the
 `Database`. Both engines (SQLite, PostgreSQL) implement these with the same SQL and the same
@@ -23,6 +24,7 @@ from bot.core.handoff import Enquiry as Enquiry
 from bot.core.handoff import EnquiryStatus as EnquiryStatus
 from bot.core.handoff import NewEnquiry as NewEnquiry
 from bot.core.handoff import OutboxState as OutboxState
+from bot.core.instances import Claim, Instance
 from bot.core.model import AnsweredQuestion, LoggedQuestion
 
 Target = Literal["firm", "user"]
@@ -178,6 +180,14 @@ class EnquiryStore(Protocol):
         """
         ...
 
+    def sending_claims(self) -> list[Claim]:
+        """Who claimed each row now in 'sending', and when (bot/core/instances.py judges them)."""
+        ...
+
+    def mark_uncertain(self, claims: list[Claim]) -> list[OutboxRow]:
+        """The rows of these (dead) claims → 'uncertain', unless finished or claimed again since."""
+        ...
+
     def rows_for(self, enquiry_id: int) -> list[OutboxRow]: ...
     def retry_now(self, now: float, target: Target | None = None) -> int:
         """Make every pending row (of `target`) due now, e.g. after a restart; returns how many."""
@@ -234,6 +244,17 @@ class LearningLog(Protocol):
     def purge_learning(self, before: float) -> int: ...
 
 
+class InstanceRegistry(Protocol):
+    """Running bot processes and their heartbeats, and counters they share (bot/storage/sql_instances.py)."""
+
+    def heartbeat(self, me: Instance, now: float) -> None: ...
+    def instances(self) -> list[Instance]: ...
+    def remove(self, instance_id: str) -> None: ...
+    def prune(self, seen_before: float) -> int: ...
+    def counter(self, name: str) -> int: ...
+    def bump(self, name: str, now: float) -> int: ...
+
+
 class Database(Protocol):
     """One database: both stores over one connection (SQLite) or one pool (PostgreSQL)."""
 
@@ -241,6 +262,8 @@ class Database(Protocol):
     def enquiries(self) -> EnquiryStore: ...
     @property
     def learning(self) -> LearningLog: ...
+    @property
+    def instances(self) -> InstanceRegistry: ...
 
     def forget_user(self, user_id: int) -> dict[str, int]:
         """Delete every row about the user from every registered table, in one transaction;

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.storage.engine import Engine, Tx
 from bot.storage.migrations import USER_TABLES
 from bot.storage.sql_enquiries import SqlEnquiryStore
+from bot.storage.sql_instances import SqlInstances
 from bot.storage.sql_learning import SqlLearningLog
 
 
@@ -20,6 +21,7 @@ class SqlDatabase:
         self.engine = engine
         self._enquiries = SqlEnquiryStore(engine)
         self._learning = SqlLearningLog(engine)
+        self._instances = SqlInstances(engine)
 
     @property
     def enquiries(self) -> SqlEnquiryStore:
@@ -28,6 +30,10 @@ class SqlDatabase:
     @property
     def learning(self) -> SqlLearningLog:
         return self._learning
+
+    @property
+    def instances(self) -> SqlInstances:
+        return self._instances
 
     @property
     def description(self) -> str:

@@ -343,6 +343,41 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE outbox ADD COLUMN sent_parts TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    Migration(
+        6,
+        "running instances (heartbeats) and shared counters such as the knowledge version",
+        """
+        -- One row per running bot process; `seen_at` is its heartbeat. A claim on an outbox row
+        -- whose claimer has no fresh heartbeat was cut off (bot/core/instances.py decides).
+        CREATE TABLE instances (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            seen_at REAL NOT NULL
+        );
+        -- Small counters every instance polls: `knowledge` goes up at each successful /reload.
+        CREATE TABLE shared_counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL DEFAULT 0,
+            changed_at REAL NOT NULL DEFAULT 0
+        );
+        """,
+        postgres="""
+        CREATE TABLE instances (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid BIGINT NOT NULL,
+            started_at DOUBLE PRECISION NOT NULL,
+            seen_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE TABLE shared_counters (
+            name TEXT PRIMARY KEY,
+            value BIGINT NOT NULL DEFAULT 0,
+            changed_at DOUBLE PRECISION NOT NULL DEFAULT 0
+        );
+        """,
+    ),
 ]
 
 USER_TABLES: list[UserTable] = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.instances import Claim
 from bot.storage.base import Enquiry, OutboxRow, OutboxState, Target
 from bot.storage.engine import Engine, Row, Tx
 
@@ -140,6 +141,33 @@ class SqlOutbox:
             )
         )
         return sorted((_outbox(r) for r in rows), key=lambda r: r.id)
+
+    def sending_claims(self) -> list[Claim]:
+        rows = self._engine.run(
+            lambda tx: tx.all("SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'sending' ORDER BY id"),
+            write=False,
+        )
+        return [Claim(r["id"], r["claimed_by"] or "", r["claimed_at"]) for r in rows]
+
+    def mark_uncertain(self, claims: list[Claim]) -> list[OutboxRow]:
+        """These claims' rows become 'uncertain' if they are still in `sending` under that very
+        claim (not finished meanwhile, not retried and claimed again by someone else)."""
+
+        def work(tx: Tx) -> list[Row]:
+            found = []
+            for claim in claims:
+                same = "claimed_at IS NULL" if claim.claimed_at is None else "claimed_at = ?"
+                params = (claim.row_id, claim.claimed_by) + (() if claim.claimed_at is None else (claim.claimed_at,))
+                row = tx.one(
+                    "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending' "
+                    f"WHERE id = ? AND state = 'sending' AND claimed_by = ? AND {same} RETURNING *",
+                    params,
+                )
+                if row is not None:
+                    found.append(row)
+            return found
+
+        return [_outbox(r) for r in self._engine.run(work)]
 
     def rows_for(self, enquiry_id: int) -> list[OutboxRow]:
         rows = self._engine.run(

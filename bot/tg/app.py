@@ -6,6 +6,7 @@ one way (app → handlers → services → context).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Callable
@@ -28,7 +29,20 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
 from bot.core.messages import Texts
-from bot.tg import cases, faults, firm, group, handlers, inline, intake, learn, outbox, reload
+from bot.tg import (
+    cases,
+    cluster,
+    faults,
+    firm,
+    group,
+    handlers,
+    inline,
+    intake,
+    learn,
+    outbox,
+    reload,
+    webhook,
+)
 from bot.tg.context import BotData, Brain, ChatData, UserData
 from bot.tg.handoff import Handoff
 from bot.tg.throttle import ChatRateLimiter, PerChatUpdateProcessor
@@ -48,14 +62,16 @@ AnyApp = Application[Any, Any, Any, Any, BotData, Any]
 
 
 async def _post_init(app: AnyApp) -> None:
-    """After getMe: open the database, recover the outbox, start the jobs, publish the commands."""
+    """After getMe: open the database, join the instances, recover the outbox, start the jobs,
+    publish the commands."""
     bot_data = app.bot_data
     bot_data.startup_phase = "setup"
     handoff = bot_data.require_handoff()
     storage = handoff.open()
     bot_data.storage = storage
     storage.learning.set_log_salt(bot_data.settings.log_salt)
-    await outbox.recover(app.bot, handoff)
+    await outbox.recover(handoff)
+    await cluster.start(app.bot, bot_data)
     schedule_jobs(app)
     me = await app.bot.get_me()
     bot_data.bot_username = me.username or ""
@@ -67,7 +83,8 @@ async def _post_init(app: AnyApp) -> None:
 
 
 async def _post_shutdown(app: AnyApp) -> None:
-    """Close the database (the jobs have stopped by now)."""
+    """Leave the instances and close the database (the jobs have stopped by now)."""
+    cluster.stop(app.bot_data)
     app.bot_data.require_handoff().close()
     app.bot_data.storage = None
 
@@ -86,9 +103,10 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
         # Telegram allows ~30 messages/s overall, 20/min per group and ~1/s per chat; queue
-        # rather than hit 429. Waiting for one chat must not stall the others, hence updates
+        # rather than hit 429. The overall and group rates are shared among the running
+        # instances (bot/tg/cluster.py gives each 1/N of SEND_RATE). Waiting for one chat must not stall the others, hence updates
         # run concurrently across chats and in order within a chat (bot/tg/throttle.py).
-        .rate_limiter(ChatRateLimiter(max_retries=3))
+        .rate_limiter(ChatRateLimiter(overall_max_rate=settings.send_rate, max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -182,6 +200,9 @@ def schedule_jobs(app: AnyApp) -> None:
     settings = app.bot_data.settings
     config = app.bot_data.require_handoff().config
     jq.run_repeating(outbox.outbox_job, config.outbox_interval, first=0, name=outbox.OUTBOX_JOB)
+    jq.run_repeating(
+        cluster.heartbeat_job, config.heartbeat_interval, first=config.heartbeat_interval, name=cluster.HEARTBEAT_JOB
+    )
     jq.run_repeating(outbox.housekeeping_job, config.housekeeping_interval, first=1, name="housekeeping")
     jq.run_repeating(learn.purge_job, config.housekeeping_interval, first=1, name=learn.PURGE_JOB)
     interval = settings.knowledge_watch_seconds
@@ -216,18 +237,6 @@ def run_polling(settings: Settings, kb: KnowledgeBase) -> None:
 
 
 def run_webhook(settings: Settings, kb: KnowledgeBase) -> None:
-    """Webhook server for a `web` process; Telegram must send the secret token on every call."""
+    """Our webhook server for a `web` process (bot/tg/webhook.py: /telegram and /healthz)."""
     app = build_application(settings, kb)
-    url_path = "telegram"
-
-    def start() -> None:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.port,
-            url_path=url_path,
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/{url_path}",
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-
-    _run(app, settings, True, start)
+    _run(app, settings, True, lambda: asyncio.run(webhook.serve(app, settings)))

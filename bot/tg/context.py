@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.core.dialog import Dialog
+from bot.core.instances import Cluster
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, build_matcher
 from bot.core.messages import Lang, Texts
@@ -62,6 +63,8 @@ class BotData:
         # Live reload (bot/tg/reload.py): one rebuild at a time; the files' state last loaded.
         self.reload_lock = asyncio.Lock()
         self.knowledge_stamp: tuple[tuple[str, int, int], ...] = ()
+        # This process among the instances on the database (bot/tg/cluster.py); set in post_init.
+        self.cluster: Cluster | None = None
 
     def require_handoff(self) -> Handoff:
         if self.handoff is None:

@@ -40,6 +40,10 @@ class HandoffConfig:
     unreachable_retry: float = 120.0  # firm chat unreachable: try again this often
     member_cache: float = 300.0  # seconds a confirmed firm-chat membership is trusted
     max_parts: int = 3  # a longer message is sent as a text file
+    # Several instances (bot/tg/cluster.py): each beats this often; one silent for `stale_after`
+    # seconds is taken for dead (its interrupted sends settled, its send share handed back).
+    heartbeat_interval: float = 5.0
+    stale_after: float = 20.0
 
     def policy(self) -> Policy:
         return Policy(self.backoff_base, self.backoff_cap, self.unreachable_retry, self.max_parts)

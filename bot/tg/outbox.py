@@ -6,8 +6,9 @@ failure `bot.core.delivery.after_failure` decides: retry later (the time is stor
 survives a restart), wait for the firm's chat (admins alerted once per outage), or give up —
 and then whoever wrote the words is told, so nothing is lost silently.
 
-Exactly once, and the trade-off: a row found in 'sending' at start-up was interrupted between
-claim and record, so nobody knows whether Telegram got it. It becomes 'uncertain' and the
+Exactly once, and the trade-off: a row left in 'sending' by a process that died (bot/tg/cluster.py
+finds them, at start-up and while running) was interrupted between claim and record, so nobody
+knows whether Telegram got it. It becomes 'uncertain' and the
 admins are asked to check and `/resend <ref>` if it is missing (a lawyer replying to such a
 card is routed all the same: bot/tg/firm.py adopts it). We never send twice on our own, and
 nothing vanishes silently. The one duplicate we accept: a send that timed out *after*
@@ -29,6 +30,7 @@ from telegram.ext import CallbackContext
 from bot.core.delivery import Failure, GiveUp, Retry, WaitForChat, after_failure, waits_for_card
 from bot.core.handoff import Enquiry, Payload, Text, payload_from_dict, payload_to_dict
 from bot.core.handoff_texts import undelivered
+from bot.core.instances import Claim, instance_id
 from bot.core.intake import Intake
 from bot.core.privacy import mask_pii
 from bot.storage import DraftChanged, EnquiryStore, OutboxRow, StorageUnavailable
@@ -40,7 +42,8 @@ from bot.tg.sending import classify, send_payload
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB = "outbox"
-OWNER = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each claim, for the admins
+# Recorded with each claim: the admins see who, bot/core/instances.py judges whether it is alive.
+OWNER = instance_id(socket.gethostname(), os.getpid())
 
 
 def enqueue(
@@ -108,17 +111,21 @@ async def _housekeeping(context: CallbackContext[Any, Any, Any, Any], handoff: H
         log.info("purged %d closed enquiries older than %d days", purged, handoff.settings.retention_days)
 
 
-async def recover(bot: Bot, handoff: Handoff) -> None:
-    """At start-up: whatever was waiting is due now; rows interrupted mid-send become 'uncertain'."""
-    storage = handoff.db()
+async def recover(handoff: Handoff) -> None:
+    """At start-up: whatever was waiting is due now (rows cut off mid-send: bot/tg/cluster.py)."""
     # A wait stored before the restart was for a state that may be fixed now (FIRM_CHAT_ID set,
     # the bot added back to the group): try at once.
-    due = storage.retry_now(handoff.now())
+    due = handoff.db().retry_now(handoff.now())
     if due:
         log.info("%d queued messages are due now", due)
+
+
+async def settle_interrupted(bot: Bot, handoff: Handoff, dead: list[Claim]) -> None:
+    """Rows whose sender died mid-send become 'uncertain'; the admins are asked to check them."""
+    storage = handoff.db()
     t = handoff.texts()
     items = []
-    for row in storage.recover_interrupted():
+    for row in storage.mark_uncertain(dead):
         enquiry = storage.enquiry(row.enquiry_id) if row.enquiry_id else None
         items.append(
             t.plain("admin.item_enquiry", ref=enquiry.ref, kind=row.kind)

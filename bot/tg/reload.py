@@ -11,7 +11,6 @@ every problem with its file and line. One rebuild runs at a time (`bot_data.relo
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +22,14 @@ from bot.config import Settings
 from bot.core.knowledge import Entry, KnowledgeError, load_knowledge
 from bot.core.render import split_message
 from bot.core.yamlsource import Problem
+from bot.storage import StorageUnavailable
 from bot.tg.context import BotData, Brain, Context
 
 log = logging.getLogger(__name__)
 
 Stamp = tuple[tuple[str, int, int], ...]
 WATCH_JOB = "knowledge-watch"
+KNOWLEDGE_COUNTER = "knowledge"  # shared by the instances: raised at each /reload
 MAX_IDS_LISTED = 12
 
 
@@ -85,57 +86,76 @@ def _content(entry: Entry) -> tuple[object, ...]:
     )
 
 
-def _ids(label: str, ids: list[str]) -> str:
-    shown = ", ".join(ids[:MAX_IDS_LISTED]) + (
+def _ids(ids: list[str]) -> str:
+    return ", ".join(ids[:MAX_IDS_LISTED]) + (
         f" … (+{len(ids) - MAX_IDS_LISTED})" if len(ids) > MAX_IDS_LISTED else ""
     )
-    return f"{label}：<code>{html.escape(shown, quote=False)}</code>"
 
 
 def outcome_text(outcome: ReloadOutcome, trigger: str = "") -> str:
-    """What the admin is told, in Telegram HTML; every problem on its own line."""
+    """What the admin is told, in Telegram HTML, in the words of knowledge/messages.yaml (the new
+    knowledge base's when it loaded); every problem on its own line."""
     old = outcome.previous.kb
-    prefix = f"{html.escape(trigger, quote=False)}\n" if trigger else ""
+    t = (outcome.brain or outcome.previous).texts()
+    prefix = [trigger] if trigger else []
     if outcome.brain is None:
-        lines = [
-            f"{prefix}❌ <b>没有重新加载</b>：知识库有 {len(outcome.problems)} 个问题。"
-            f"机器人继续使用原来的知识库（{len(old.entries)} 个条目）。改好后再发送 /reload。",
-            "",
-        ]
-        lines += [
-            f"• <code>{html.escape(f'{p.path}:{p.line}', quote=False)}</code> {html.escape(p.message, quote=False)}"
-            for p in outcome.problems
-        ]
+        lines = [*prefix, t("reload.refused", count=len(outcome.problems), entries=len(old.entries)), ""]
+        lines += [t("reload.problem", where=f"{p.path}:{p.line}", problem=p.message) for p in outcome.problems]
         return "\n".join(lines)
     new = outcome.brain.kb
     phrasings = sum(len(e.questions) for e in new.entries)
     lines = [
-        f"{prefix}✅ <b>知识库已重新加载</b>：{len(new.topics)} 个主题，{len(new.entries)} 个条目，"
-        f"{phrasings} 条问法（之前 {len(old.entries)} 个条目）。"
+        *prefix,
+        t(
+            "reload.done",
+            topics=len(new.topics),
+            entries=len(new.entries),
+            phrasings=phrasings,
+            before=len(old.entries),
+        ),
     ]
     old_by_id = {e.id: e for e in old.entries}
     new_ids = {e.id for e in new.entries}
     added = [e.id for e in new.entries if e.id not in old_by_id]
     removed = [e.id for e in old.entries if e.id not in new_ids]
     changed = [e.id for e in new.entries if e.id in old_by_id and _content(e) != _content(old_by_id[e.id])]
-    for label, ids in (("新增", added), ("删除", removed), ("修改", changed)):
+    for key, ids in (("reload.added", added), ("reload.removed", removed), ("reload.changed", changed)):
         if ids:
-            lines.append(_ids(label, ids))
+            lines.append(t(key, ids=_ids(ids)))
     if not (added or removed or changed):
-        lines.append("条目内容没有变化。")
-    for warning in new.warnings:
-        lines.append(f"⚠️ {html.escape(str(warning), quote=False)}")
+        lines.append(t("reload.unchanged"))
+    lines += [t("reload.warning", warning=str(warning)) for warning in new.warnings]
     return "\n".join(lines)
 
 
 async def reload_command(update: Update, context: Context) -> None:
-    """/reload (ADMIN_IDS only; others get the unknown-command reply): validate and swap in knowledge/."""
+    """/reload (ADMIN_IDS only; others get the unknown-command reply): validate and swap in knowledge/;
+    the other instances on the database follow within a heartbeat."""
     message = update.effective_message
     if message is None:
         return
     outcome = await reload_knowledge(context.bot_data)
-    for part in split_message(outcome_text(outcome)):
+    text = outcome_text(outcome)
+    if outcome.brain is not None:
+        others = announce(context.bot_data)
+        if others:
+            text += "\n" + outcome.brain.texts()("reload.other_instances", count=others)
+    for part in split_message(text):
         await message.reply_text(part)
+
+
+def announce(bot_data: BotData) -> int:
+    """Raise the shared knowledge counter so that every other instance reloads (bot/tg/cluster.py
+    polls it); how many other instances are running. On the database's failure, only this one."""
+    cluster, handoff = bot_data.cluster, bot_data.handoff
+    if cluster is None or handoff is None or handoff.storage is None:
+        return 0
+    try:
+        cluster.knowledge_version = handoff.storage.instances.bump(KNOWLEDGE_COUNTER, handoff.now())
+    except StorageUnavailable:
+        log.warning("the other instances were not told about the reload (database unavailable)")
+        return 0
+    return cluster.instances_live - 1
 
 
 async def watch_knowledge(context: Context) -> None:
@@ -150,7 +170,8 @@ async def watch_knowledge(context: Context) -> None:
     if stamp == bot_data.knowledge_stamp or stamp != previous_poll or bot_data.reload_lock.locked():
         return
     outcome = await reload_knowledge(bot_data)
-    text = outcome_text(outcome, trigger="knowledge/ 中的文件有变化。")
+    trigger = (outcome.brain or outcome.previous).texts()("reload.files_changed")
+    text = outcome_text(outcome, trigger)
     for admin_id in bot_data.settings.admin_ids:
         for part in split_message(text):
             try:

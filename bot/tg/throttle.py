@@ -41,9 +41,37 @@ class ChatRateLimiter(AIORateLimiter):
         **kwargs: Any,
     ) -> None:
         super().__init__(overall_max_rate=overall_max_rate, **kwargs)
+        self._overall_rate = overall_max_rate
+        self._group_rate = self._group_max_rate
+        self._share = 1.0
         self._private_burst = private_chat_burst
         self._private_period = private_chat_period
         self._private: dict[int, AsyncLimiter] = {}
+
+    def set_share(self, fraction: float) -> None:
+        """Use `fraction` of the configured overall and per-group rates (several instances share
+        Telegram's limits for one bot: bot/tg/cluster.py sets 1/N).
+
+        The limiters are changed in place, so requests already waiting see the new rate at once
+        (a new limiter would let them through on the old one). aiolimiter keeps the rate in
+        `_rate_per_sec` beside `max_rate`, hence both are set.
+        """
+        self._share = fraction
+        if self._base_limiter is not None:
+            _set_rate(self._base_limiter, self._overall_rate * fraction)
+        if self._group_rate:
+            self._group_max_rate = max(1.0, self._group_rate * fraction)
+            for limiter in self._group_limiters.values():
+                _set_rate(limiter, self._group_rate * fraction)
+
+    @property
+    def share(self) -> float:
+        return self._share
+
+    @property
+    def overall_rate(self) -> float:
+        """Messages per second this process allows itself now."""
+        return self._overall_rate * self._share
 
     def _private_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._private.get(chat_id)
@@ -70,6 +98,12 @@ class ChatRateLimiter(AIORateLimiter):
             async with self._private_limiter(chat_id):
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+def _set_rate(limiter: AsyncLimiter, rate: float) -> None:
+    """`rate` per the limiter's period; capacity (its burst) at least one request."""
+    limiter.max_rate = max(1.0, rate)
+    limiter._rate_per_sec = rate / limiter.time_period
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
