@@ -110,6 +110,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    at: float = field(default_factory=time.monotonic)  # when the server answered it
 
 
 @dataclass
@@ -170,6 +171,9 @@ class FakeBotApi:
     limits: TelegramLimits | None = None
     # Called with every recorded call (also FAILED: ones), e.g. by the load benchmark.
     on_call: Callable[[Call], None] | None = None
+    # chat id -> seconds the server takes before answering a send to that chat (a slow
+    # Telegram): a bot killed meanwhile never hears that its message arrived.
+    hold: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rejected = 0  # 429s answered because `limits` were exceeded
@@ -453,6 +457,9 @@ class FakeBotApi:
         method = request.match_info["method"]
         self.first_seen.setdefault(method, time.monotonic())
         params = await self._params(request)
+        delay = self.hold.get(params["chat_id"]) if isinstance(params.get("chat_id"), int) else None
+        if delay and method.startswith(("send", "copy")):
+            await asyncio.sleep(delay)
         failure = self._failure_for(method, params)
         wait = self._flood_wait(params) if failure is None else 0.0
         if wait:

@@ -7,8 +7,10 @@ claimed it (`host:pid` and the claim's time). Rules:
 - a claimer is **alive** when an instance with its id has a heartbeat newer than `stale_after`
   seconds *and* started before the claim (a restarted container often gets the same host and
   pid 1: a claim older than the live process with that id was made by its predecessor);
-- a claim from this host with another pid, or from this very id before we started, was made by
-  an earlier process here: dead at once, without waiting for its heartbeat to go stale;
+- a claim from this host by a pid that no longer runs here, or from this very id before we
+  started, was made by an earlier process here: dead at once, without waiting for its heartbeat
+  to go stale (several instances may share a host, so another pid that runs is judged by its
+  heartbeat like any other);
 - a claim nobody signed (rows claimed before claims were signed) is dead once it is older
   than `stale_after`.
 
@@ -19,7 +21,7 @@ a live claimer's are never touched, since it is sending them right now.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -65,29 +67,51 @@ def live(instances: Iterable[Instance], now: float, stale_after: float) -> list[
     return [i for i in instances if now - i.seen_at <= stale_after]
 
 
-def claimer_dead(claim: Claim, instances: Iterable[Instance], me: Instance, now: float, stale_after: float) -> bool:
+PidRunning = Callable[[int], bool]
+
+
+def claimer_dead(
+    claim: Claim,
+    instances: Iterable[Instance],
+    me: Instance,
+    now: float,
+    stale_after: float,
+    running_here: PidRunning = lambda _pid: True,
+) -> bool:
     claimed_at = claim.claimed_at if claim.claimed_at is not None else -math.inf
     if not claim.claimed_by:
         return now - claimed_at > stale_after
     host, pid = split_id(claim.claimed_by)
-    if host == me.host and (pid != me.pid or claimed_at < me.started_at):
-        return True  # an earlier process on this host: we would be it if it still ran
+    if host == me.host and pid is not None:
+        if pid == me.pid and claimed_at < me.started_at:
+            return True  # our predecessor with the same pid (a restarted container)
+        if pid != me.pid and not running_here(pid):
+            return True  # that process is gone from this host
     return not any(
         i.id == claim.claimed_by and i.started_at <= claimed_at for i in live(instances, now, stale_after)
     )
 
 
 def dead_claims(
-    claims: Iterable[Claim], instances: Iterable[Instance], me: Instance, now: float, stale_after: float
+    claims: Iterable[Claim],
+    instances: Iterable[Instance],
+    me: Instance,
+    now: float,
+    stale_after: float,
+    running_here: PidRunning = lambda _pid: True,
 ) -> list[Claim]:
-    """The claims whose claimer can no longer finish them, oldest row first."""
+    """The claims whose claimer can no longer finish them, oldest row first. `running_here`
+    tells whether a pid runs on this host (without it, only heartbeats count)."""
     known = list(instances)
     return sorted(
-        (c for c in claims if claimer_dead(c, known, me, now, stale_after)), key=lambda c: c.row_id
+        (c for c in claims if claimer_dead(c, known, me, now, stale_after, running_here)),
+        key=lambda c: c.row_id,
     )
 
 
-def send_share(total_rate: float, instances: Iterable[Instance], me: Instance, now: float, stale_after: float) -> float:
+def send_share(
+    total_rate: float, instances: Iterable[Instance], me: Instance, now: float, stale_after: float
+) -> float:
     """This instance's part of the bot's overall send rate: the total split evenly among the live
     instances (this one always counted, even before its first heartbeat is visible)."""
     others = {i.id for i in live(instances, now, stale_after) if i.id != me.id}

@@ -58,5 +58,9 @@ class SqlInstances:
 
 def _instance(row: Row) -> Instance:
     return Instance(
-        id=row["id"], host=row["host"], pid=int(row["pid"]), started_at=row["started_at"], seen_at=row["seen_at"]
+        id=row["id"],
+        host=row["host"],
+        pid=int(row["pid"]),
+        started_at=row["started_at"],
+        seen_at=row["seen_at"],
     )

@@ -40,6 +40,19 @@ def this_process(now: float) -> Instance:
     return Instance(instance_id(host, pid), host, pid, now, now)
 
 
+def pid_running(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (signal 0 only asks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:
+        return True  # cannot tell: leave it to the heartbeat
+    return True
+
+
 def _limiter(bot: Bot) -> ChatRateLimiter | None:
     limiter = getattr(bot, "rate_limiter", None)
     return limiter if isinstance(limiter, ChatRateLimiter) else None
@@ -103,7 +116,8 @@ async def _beat(bot: Bot, bot_data: BotData, cluster: Cluster, database: Databas
         share = send_share(1.0, instances, cluster.me, now, config.stale_after)
         if share != limiter.share:
             limiter.set_share(share)
-    dead = dead_claims(database.enquiries.sending_claims(), instances, cluster.me, now, config.stale_after)
+    claims = database.enquiries.sending_claims()
+    dead = dead_claims(claims, instances, cluster.me, now, config.stale_after, pid_running)
     if dead:
         await outbox.settle_interrupted(bot, handoff, dead)
     database.instances.prune(now - FORGET_AFTER)

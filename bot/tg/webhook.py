@@ -7,13 +7,17 @@ exists, holding up every later one. Here:
 
 - POST /telegram: the secret token header must match (403 otherwise); a body that is not JSON or
   not an Update is answered 200 and logged as one warning line without its content (the update
-  is lost either way; a 4xx/5xx would only make Telegram repeat it); a good update goes to
-  `application.update_queue`, exactly as PTB's server does;
+  is lost either way; a 4xx/5xx would only make Telegram repeat it); a good update is handled
+  (through the application's update processor, so per-chat order and concurrency are as in
+  polling) *before* it is answered 200. PTB's server answers first; then an instance killed
+  right after the answer loses the update for good. Answering after handling, Telegram delivers
+  again what a killed instance never answered, to whichever instance the address leads to:
+  at least once (a reply sent just before the kill may be sent twice), never lost;
 - GET /healthz: 200 `ok` when the knowledge base is loaded and the database answers, 503 with
   the reason in a few words otherwise (a platform's health check, a load balancer's probe).
 
 The lifecycle mirrors `Application.run_webhook`: initialize (getMe), post_init (database, jobs),
-listen, setWebhook, start; on SIGTERM/SIGINT stop in the reverse order.
+start (jobs), listen, setWebhook; on SIGTERM/SIGINT stop in the reverse order.
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ class _Updates(tornado.web.RequestHandler):
         if update is None:
             log.warning("webhook: dropped a body that is not an update (%d bytes)", len(body))
             return
-        await self.app.update_queue.put(update)
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
 
 
 class _Health(tornado.web.RequestHandler):
@@ -117,18 +121,21 @@ async def serve(app: Application[Any, Any, Any, Any, Any, Any], settings: Settin
     try:
         if app.post_init is not None:
             await app.post_init(app)
-        server = tornado.httpserver.HTTPServer(make_app(app, settings.webhook_secret), max_body_size=MAX_BODY)
-        server.listen(settings.port, settings.webhook_listen)
-        await app.bot.set_webhook(
-            f"{settings.webhook_url.rstrip('/')}/{URL_PATH}",
-            allowed_updates=Update.ALL_TYPES,
-            secret_token=settings.webhook_secret,
-        )
         await app.start()
         try:
+            server = tornado.httpserver.HTTPServer(
+                make_app(app, settings.webhook_secret), max_body_size=MAX_BODY
+            )
+            server.listen(settings.port, settings.webhook_listen)
+            await app.bot.set_webhook(
+                f"{settings.webhook_url.rstrip('/')}/{URL_PATH}",
+                allowed_updates=Update.ALL_TYPES,
+                secret_token=settings.webhook_secret,
+            )
             await stop.wait()
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
             await app.stop()
             if app.post_stop is not None:
                 await app.post_stop(app)
