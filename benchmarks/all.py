@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import ablation, load, quality, speed
+from benchmarks import ablation, cluster, load, quality, speed
 from benchmarks.common import ROOT, default_questions, machine
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -56,6 +56,7 @@ def build_report(files: list[Path], quick: bool = False) -> str:
     if quick:
         plans = (load.Plan("closed-loop", 20, 5, ("production",)), load.Plan("burst", 3, 5, ("production",)))
     sections.append(load.run(largest, plans))
+    sections.append(cluster.run(largest, *((6, 3) if quick else (40, 10))))
     took = time.perf_counter() - started
     header = (
         "# 催收问答 benchmark report\n\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks import load, quality, speed
+from benchmarks import cluster, load, quality, speed
 from benchmarks.baselines import Bm25Baseline, WRatioBaseline, run_all
 from benchmarks.common import TINY_SET, percentile
 from benchmarks.synthetic import perturb, write_synthetic
@@ -85,3 +85,12 @@ def test_ablation_report_on_the_small_knowledge_base():
     for name, _, _ in ablation.VARIANTS:
         assert name in text
     assert "character n-grams + jieba words" in text and "jieba words only" in text
+
+
+def test_cluster_report_has_sqlite_and_postgresql_rows(postgres_server):
+    text = cluster.run(TINY_SET, users=2, per_user=2)
+    rows = [line for line in text.splitlines() if line.startswith(("| SQLite", "| PostgreSQL"))]
+    assert len(rows) == 3, text
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[3] == "4/4" and cells[10] == "0", row  # every user answered, no 429
