@@ -29,3 +29,11 @@ def test_a_database_url_that_is_not_postgresql_is_refused_without_echoing_its_pa
     with pytest.raises(ConfigError, match="DATABASE_URL must start with postgresql://") as info:
         Settings.from_env({"DATABASE_URL": "mysql://root:hunter2@db/bot"})
     assert "hunter2" not in str(info.value)
+
+
+def test_send_rate_is_the_bots_total_and_must_be_positive():
+    assert Settings.from_env({}).send_rate == 25.0
+    assert Settings.from_env({"SEND_RATE": "12.5"}).send_rate == 12.5
+    for bad in ("0", "-3", "fast", "inf", "nan"):
+        with pytest.raises(ConfigError, match="SEND_RATE must be a positive number"):
+            Settings.from_env({"SEND_RATE": bad})

@@ -130,18 +130,6 @@ class SqlOutbox:
             )
         )
 
-    def recover_interrupted(self, claimed_before: float | None = None) -> list[OutboxRow]:
-        cutoff = "" if claimed_before is None else " AND (claimed_at IS NULL OR claimed_at < ?)"
-        params = () if claimed_before is None else (claimed_before,)
-        rows = self._engine.run(
-            lambda tx: tx.all(
-                "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending' "
-                f"WHERE state = 'sending'{cutoff} RETURNING *",
-                params,
-            )
-        )
-        return sorted((_outbox(r) for r in rows), key=lambda r: r.id)
-
     def sending_claims(self) -> list[Claim]:
         rows = self._engine.run(
             lambda tx: tx.all("SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'sending' ORDER BY id"),

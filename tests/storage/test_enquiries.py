@@ -106,22 +106,10 @@ def test_retry_waits_and_interrupted_rows_become_uncertain(db: SqlDatabase):
     store.mark_retry(row.id, NOW + 60, "network")
     assert store.due(NOW) == [] and store.due(NOW + 61)[0].attempts == 1
     store.claim(row.id, NOW + 61)
-    assert [r.id for r in store.recover_interrupted()] == [row.id]
+    assert [r.id for r in store.mark_uncertain(store.sending_claims())] == [row.id]
     assert store.due(NOW + 1000) == []
     store.requeue(row.id, NOW)
     assert store.due(NOW)[0].id == row.id
-
-
-def test_recovery_can_leave_recent_claims_to_the_instance_sending_them(db: SqlDatabase):
-    store = db.enquiries
-    for ref in ("AAAAAA", "BBBBBB"):
-        store.create_enquiry(new(), ref, NOW)
-    old, recent = store.due(NOW)
-    store.claim(old.id, NOW)
-    store.claim(recent.id, NOW + 100)
-    assert [r.id for r in store.recover_interrupted(claimed_before=NOW + 50)] == [old.id]
-    assert recent.enquiry_id is not None
-    assert [r.state for r in store.rows_for(recent.enquiry_id)] == ["sending"]
 
 
 def test_forget_deletes_from_every_registered_table(db: SqlDatabase):
@@ -259,7 +247,7 @@ def test_an_unrecorded_card_is_adopted_and_its_row_settled(db: SqlDatabase):
     enquiry = store.create_enquiry(new(), "ABCDEF", NOW)
     card = store.due(NOW)[0]
     assert store.claim(card.id, NOW) is not None
-    store.recover_interrupted()  # the send was cut off: nobody knows the card's message id
+    store.mark_uncertain(store.sending_claims())  # the send was cut off: nobody knows the card's message id
     adopted = store.adopt_card(enquiry.id, -100, 55, NOW)
     assert adopted is not None and adopted.firm_message_id == 55 and adopted.delivery == "sent"
     assert store.linked_enquiry(-100, 55, "firm") == adopted

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.tg.throttle import ChatRateLimiter
 from tests.fakebotapi import FakeBotApi, TelegramLimits
 from tests.tg.conftest import RunningBot, settings_for
 
@@ -75,3 +78,25 @@ async def test_other_chats_are_not_held_up_by_a_flooding_chat(strict_api: FakeBo
         assert len(strict_api.sent(USER)) < 6
     finally:
         await bot.stop()
+
+
+async def test_a_share_of_the_overall_rate_is_what_the_limiter_lets_through():
+    # Two instances: each takes half of SEND_RATE (bot/tg/cluster.py). 30 messages to 30 chats at
+    # 20/s would pass in ~0.5 s; at half the rate (10/s, burst 10) they need ~2 s.
+    limiter = ChatRateLimiter(overall_max_rate=20)
+    limiter.set_share(0.5)
+    assert limiter.overall_rate == 10
+    times: list[float] = []
+
+    async def send() -> bool:
+        times.append(time.monotonic())
+        return True
+
+    await limiter.initialize()
+    started = time.monotonic()
+    await asyncio.gather(
+        *(limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 700 + i}, None) for i in range(30))
+    )
+    assert 1.8 <= max(times) - started < 4.0, max(times) - started
+    limiter.set_share(1.0)  # the other instance stopped: the whole rate again
+    assert limiter.overall_rate == 20
