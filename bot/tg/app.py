@@ -104,8 +104,9 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> AnyApp:
         )
         # Telegram allows ~30 messages/s overall, 20/min per group and ~1/s per chat; queue
         # rather than hit 429. The overall and group rates are shared among the running
-        # instances (bot/tg/cluster.py gives each 1/N of SEND_RATE). Waiting for one chat must not stall the others, hence updates
-        # run concurrently across chats and in order within a chat (bot/tg/throttle.py).
+        # instances (bot/tg/cluster.py gives each 1/N of SEND_RATE). Waiting for one chat must
+        # not stall the others, hence updates run concurrently across chats and in order
+        # within a chat (bot/tg/throttle.py).
         .rate_limiter(ChatRateLimiter(overall_max_rate=settings.send_rate, max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)

@@ -8,9 +8,9 @@ and then whoever wrote the words is told, so nothing is lost silently.
 
 Exactly once, and the trade-off: a row left in 'sending' by a process that died (bot/tg/cluster.py
 finds them, at start-up and while running) was interrupted between claim and record, so nobody
-knows whether Telegram got it. It becomes 'uncertain' and the
-admins are asked to check and `/resend <ref>` if it is missing (a lawyer replying to such a
-card is routed all the same: bot/tg/firm.py adopts it). We never send twice on our own, and
+knows whether Telegram got it. It becomes 'uncertain' and the admins are asked to check and
+`/resend <ref>` if it is missing (a lawyer replying to such a card is routed all the same:
+bot/tg/firm.py adopts it). We never send twice on our own, and
 nothing vanishes silently. The one duplicate we accept: a send that timed out *after*
 Telegram accepted it is retried (it looked like a network error); the retried card says so.
 """
