@@ -48,6 +48,7 @@ class Cluster:
     me: Instance
     knowledge_version: int = 0  # the shared `knowledge` counter our knowledge base corresponds to
     instances_live: int = 1
+    last_beat: float = 0.0  # when our last heartbeat was written (0: not yet)
 
 
 def instance_id(host: str, pid: int) -> str:
@@ -107,6 +108,13 @@ def dead_claims(
         (c for c in claims if claimer_dead(c, known, me, now, stale_after, running_here)),
         key=lambda c: c.row_id,
     )
+
+
+def may_judge(last_beat: float, now: float, interval: float) -> bool:
+    """Whether others' silence means anything now. After our own beats were missed (the database
+    was out of reach, or this process stalled), the others could not beat either: give them one
+    beat after ours before calling them dead. At start-up (no beat before) there is no such doubt."""
+    return last_beat == 0.0 or now - last_beat <= 2 * interval
 
 
 def send_share(

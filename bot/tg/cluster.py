@@ -23,7 +23,7 @@ import socket
 
 from telegram import Bot
 
-from bot.core.instances import Cluster, Instance, dead_claims, instance_id, live, send_share
+from bot.core.instances import Cluster, Instance, dead_claims, instance_id, live, may_judge, send_share
 from bot.storage import Database, StorageUnavailable
 from bot.tg import outbox, reload
 from bot.tg.context import BotData, Context
@@ -65,6 +65,7 @@ async def start(bot: Bot, bot_data: BotData) -> Cluster:
     cluster = Cluster(this_process(handoff.now()))
     bot_data.cluster = cluster
     database.instances.heartbeat(cluster.me, handoff.now())
+    cluster.last_beat = handoff.now()
     cluster.knowledge_version = database.instances.counter(reload.KNOWLEDGE_COUNTER)
     await _beat(bot, bot_data, cluster, database, beat=False)
     return cluster
@@ -104,8 +105,13 @@ async def _beat(bot: Bot, bot_data: BotData, cluster: Cluster, database: Databas
     handoff = bot_data.require_handoff()
     config = handoff.config
     now = handoff.now()
+    judge = may_judge(cluster.last_beat, now, config.heartbeat_interval)
     if beat:
         database.instances.heartbeat(cluster.me, now)
+        cluster.last_beat = now
+    database.instances.prune(now - FORGET_AFTER)
+    if not judge:  # the others' heartbeats are as stale as ours were: wait one beat for them
+        return
     instances = database.instances.instances()
     alive = live(instances, now, config.stale_after)
     if len(alive) != cluster.instances_live:
@@ -120,4 +126,3 @@ async def _beat(bot: Bot, bot_data: BotData, cluster: Cluster, database: Databas
     dead = dead_claims(claims, instances, cluster.me, now, config.stale_after, pid_running)
     if dead:
         await outbox.settle_interrupted(bot, handoff, dead)
-    database.instances.prune(now - FORGET_AFTER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.instances import Claim, Instance, dead_claims, live, send_share, split_id
+from bot.core.instances import Claim, Instance, dead_claims, live, may_judge, send_share, split_id
 
 NOW = 1_700_000_000.0
 STALE = 20.0
@@ -58,3 +58,9 @@ def test_claimer_ids_split_into_host_and_pid():
     assert split_id("web-a:41") == ("web-a", 41)
     assert split_id("host:with:colons:5") == ("host:with:colons", 5)
     assert split_id("odd") == ("odd", None)
+
+
+def test_after_missing_our_own_beats_we_wait_one_beat_before_judging_others():
+    assert may_judge(0.0, NOW, 5.0)  # start-up
+    assert may_judge(NOW - 5.0, NOW, 5.0) and may_judge(NOW - 9.0, NOW, 5.0)
+    assert not may_judge(NOW - 30.0, NOW, 5.0)  # the database was out of reach for 30 s

@@ -93,7 +93,7 @@ def test_parts_delivered_are_kept_through_retry_interruption_and_requeue(db: Sql
     again = store.claim(row.id, NOW)
     assert again is not None and again.sent_parts == (71,)
     store.record_part(row.id, 72)
-    assert [r.sent_parts for r in store.recover_interrupted()] == [(71, 72)]
+    assert [r.sent_parts for r in store.mark_uncertain(store.sending_claims())] == [(71, 72)]
     store.requeue(row.id, NOW)
     assert store.due(NOW)[0].sent_parts == (71, 72)
 
