@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import default_questions, emit, percentile, table
+from benchmarks.common import default_questions, emit, peak_in_window, percentile, table
 from bot.core.evaluate import read_labelled
 from bot.storage import migrate_database
 from tests.fakebotapi import FakeBotApi, TelegramLimits
@@ -43,15 +43,6 @@ class ClusterResult:
     sends: list[float] = field(default_factory=list)
     rejected: int = 0
     delivered: list[int] = field(default_factory=list)
-
-
-def _peak(times: list[float]) -> int:
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= 1.0:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def run_cluster(
@@ -134,7 +125,7 @@ def report(results: list[ClusterResult], limits: bool, note: str = "") -> str:
                 f"{1000 * percentile(lat, 99):.0f}",
                 f"{len(r.latencies) / r.elapsed:.1f}" if r.elapsed else "-",
                 f"{len(r.sends) / span:.1f}",
-                _peak(r.sends),
+                peak_in_window(r.sends, 1.0),
                 r.rejected,
                 "/".join(str(n) for n in r.delivered),
             ]

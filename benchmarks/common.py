@@ -83,3 +83,13 @@ def emit(text: str, out: Path | None) -> int:
 
 
 PYTHON = sys.executable
+
+
+def peak_in_window(times: list[float], window: float) -> int:
+    """Most events in any half-open window of `window` seconds (`times` sorted)."""
+    peak, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= window:
+            lo += 1
+        peak = max(peak, hi - lo + 1)
+    return peak

@@ -27,7 +27,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.common import PYTHON, bot_env, default_questions, emit, percentile, table
+from benchmarks.common import PYTHON, bot_env, default_questions, emit, peak_in_window, percentile, table
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.core.evaluate import read_labelled
 from tests.fakebotapi import Call, FakeBotApi, TelegramLimits
@@ -167,18 +167,8 @@ async def run_load(
     result.rejected_by = dict(api.rejected_by)
     sends = waiters.all_sends[mark:]
     result.sent = len(sends)
-    result.peak_per_second = _peak_in_window(sends, 1.0)
+    result.peak_per_second = peak_in_window(sends, 1.0)
     return result
-
-
-def _peak_in_window(times: list[float], window: float) -> int:
-    """Most events in any half-open window of `window` seconds."""
-    peak, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= window:
-            lo += 1
-        peak = max(peak, hi - lo + 1)
-    return peak
 
 
 VARIANTS = {

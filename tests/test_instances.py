@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import psycopg
 
+from benchmarks.common import peak_in_window
 from bot.storage import migrate_database
 from tests.fakebotapi import Call, FakeBotApi, TelegramLimits
 from tests.webhooks import WebhookInstance, WebhookSender
@@ -46,15 +47,6 @@ def sends(api: FakeBotApi) -> list[Call]:
     return [
         c for c in api.calls if not c.method.startswith("FAILED") and isinstance(c.params.get("chat_id"), int)
     ]
-
-
-def peak(times: list[float], window: float) -> int:
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 class Users:
@@ -232,10 +224,10 @@ async def test_two_instances_kill_9_mid_send_nothing_lost_nothing_twice(tmp_path
         assert api.rejected_by.get("overall", 0) == 0, api.rejected_by
         times = sorted(c.at for c in sends(api)[start_mark:])
         for window in (1.0, 2.0, 5.0, 10.0):
-            assert peak(times, window) <= SEND_RATE * window + SEND_RATE + 1, (window, peak(times, window))
+            assert peak_in_window(times, window) <= SEND_RATE * window + SEND_RATE + 1, (window, peak_in_window(times, window))
         print(
             f"\n{len(times)} sends in {times[-1] - times[0]:.1f} s ({len(times) / (times[-1] - times[0]):.1f}/s), "
-            f"peak 1 s {peak(times, 1.0)}, 5 s {peak(times, 5.0)}; delivered {sender.delivered}, "
+            f"peak 1 s {peak_in_window(times, 1.0)}, 5 s {peak_in_window(times, 5.0)}; delivered {sender.delivered}, "
             f"redelivered {sender.redelivered}, killed {victim.name} at +{killed_at - times[0]:.1f} s, "
             f"receipts lost {len(users.receipts_lost)}"
         )
