@@ -10,7 +10,6 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tests.tg.test_handoff import (
     submit_enquiry,
     to,
 )
+from tests.tg.test_handoff import firm_bot as firm_bot  # fixture
 
 GROUP = -100600
 LONG = 4096
@@ -40,15 +40,6 @@ LONG = 4096
 @pytest.fixture(autouse=True)
 def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as in test_handoff: PTB warns otherwise
-
-
-@pytest.fixture
-async def firm_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    api.chat_members[(FIRM, LAWYER)] = "member"
-    running = make_bot(api, tmp_path)
-    await running.start()
-    yield running
-    await running.stop()
 
 
 def shown(call: Call) -> str:

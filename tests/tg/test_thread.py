@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from tests.fakebotapi import FakeBotApi
 from tests.tg.conftest import RunningBot
-from tests.tg.test_handoff import FIRM, LAWYER, buttons, make_bot, submit_enquiry, to
+from tests.tg.test_handoff import FIRM, LAWYER, buttons, submit_enquiry, to
+from tests.tg.test_handoff import firm_bot as firm_bot  # fixture
 
 A = 7171
 B = 7272
@@ -19,15 +18,6 @@ B = 7272
 @pytest.fixture(autouse=True)
 def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as in test_handoff: PTB 22 warns otherwise
-
-
-@pytest.fixture
-async def firm_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    api.chat_members[(FIRM, LAWYER)] = "member"
-    running = make_bot(api, tmp_path)
-    await running.start()
-    yield running
-    await running.stop()
 
 
 async def lawyer_answers(api: FakeBotApi, borrower: int, ref: str) -> None:
