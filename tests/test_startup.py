@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.fakebotapi import FakeBotApi
+from tests.storage.test_sqlite_open import damaged_sqlite
 from tests.test_cli import bot_process, wait_for_call
 
 WRONG_TOKEN = "999999:AAH-wrongWRONGwrong_k9ut"
@@ -48,24 +48,12 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _damaged(path: Path) -> Path:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE t (x)")
-    db.executemany("INSERT INTO t VALUES (?)", [("x" * 100,)] * 500)
-    db.commit()
-    db.close()
-    data = bytearray(path.read_bytes())
-    data[100:3000] = bytes((i * 37) % 256 for i in range(2900))  # the schema page, scrambled
-    path.write_bytes(bytes(data))
-    return path
-
-
 DATABASE_FAULTS = {
     "junk file": (
         lambda d: (d / "bot.sqlite3").write_bytes(b"hello, not a database\n" * 100),
         "not an SQLite database",
     ),
-    "damaged file": (lambda d: _damaged(d / "bot.sqlite3"), "damaged"),
+    "damaged file": (damaged_sqlite, "damaged"),
     "parent path is a file": (lambda d: (d / "data").write_text("x"), "is a file, not a directory"),
     "path is a directory": (lambda d: (d / "bot.sqlite3").mkdir(), "it is a directory"),
 }

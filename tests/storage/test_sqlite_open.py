@@ -25,7 +25,8 @@ def _parent_is_a_file(d: Path) -> Path:
     return d / "data" / "bot.sqlite3"
 
 
-def _damaged(d: Path) -> Path:
+def damaged_sqlite(d: Path) -> Path:
+    """A SQLite file in `d` whose schema page is scrambled (also used by tests/test_startup.py)."""
     path = d / "bot.sqlite3"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE t (x)")
@@ -44,7 +45,7 @@ def _damaged(d: Path) -> Path:
         (_junk, "not an SQLite database", "check DATABASE_PATH"),
         (_directory, "it is a directory", "check DATABASE_PATH"),
         (_parent_is_a_file, "is a file, not a directory", "check DATABASE_PATH"),
-        (_damaged, "damaged", "restore it from a backup"),
+        (damaged_sqlite, "damaged", "restore it from a backup"),
     ],
 )
 def test_a_database_that_cannot_be_opened_says_why(tmp_path: Path, make, reason, hint):
